@@ -1,0 +1,5 @@
+"""Applications routes (Logto tag \"Applications\")."""
+
+from authkeep.web import ApiRouter
+
+router = ApiRouter()

@@ -1,0 +1,5 @@
+"""Resources routes (Logto tag \"Resources\")."""
+
+from authkeep.web import ApiRouter
+
+router = ApiRouter()

@@ -1,0 +1,5 @@
+"""Roles routes (Logto tag \"Roles\")."""
+
+from authkeep.web import ApiRouter
+
+router = ApiRouter()

@@ -1,0 +1,132 @@
+"""Builds the ASGI app: OIDC routes, anonymous API routes and bearer-protected management routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+
+from authkeep.api import ROUTERS
+from authkeep.api import status as status_api
+from authkeep.api.context import Ctx
+from authkeep.config import Settings, load_settings
+from authkeep.dberrors import map_db_error
+from authkeep.errors import LogtoError
+from authkeep.oidc import discovery, token
+from authkeep.oidc.errors import OAuthError
+from authkeep.secretbox import SecretBox
+from authkeep.state import DEFAULT_TENANT, AppState
+from authkeep.store.db import Database
+from authkeep.web import JSON_TYPE, RouteSpec, dumps, empty, json_response
+
+log = logging.getLogger("authkeep")
+
+
+def _error(exc: LogtoError) -> Response:
+    return json_response(exc.body(), exc.status)
+
+
+def _management_endpoint(spec: RouteSpec) -> Any:
+    handler, status = spec.handler, spec.status
+
+    async def endpoint(request: Request) -> Response:
+        state: AppState = request.app.state.authkeep
+        tenant = state.tenant_for(request)
+        try:
+            principal = await tenant.verifier.authenticate(request.headers.get("authorization"))
+            result = await handler(Ctx(request, tenant, principal, state))
+        except LogtoError as exc:
+            return _error(exc)
+        except DBAPIError as exc:
+            mapped = map_db_error(exc)
+            if mapped is None:
+                raise
+            return _error(mapped)
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return empty(status)
+        return Response(dumps(result), status_code=status, media_type=JSON_TYPE)
+
+    endpoint.__name__ = handler.__name__
+    return endpoint
+
+
+def management_routes() -> list[BaseRoute]:
+    return [
+        Route(spec.path, _management_endpoint(spec), methods=[spec.method])
+        for router in ROUTERS
+        for spec in router.routes
+    ]
+
+
+async def _oidc_not_found(scope: Any, receive: Any, send: Any) -> None:
+    request = Request(scope, receive)
+    exc = OAuthError(
+        "invalid_request",
+        f"unrecognized route or not allowed method ({request.method} on {request.url.path[len('/oidc'):] or '/'})",
+        404,
+    )
+    await Response(dumps(exc.body()), status_code=404, media_type=JSON_TYPE)(scope, receive, send)
+
+
+def _oidc_router() -> Router:
+    return Router(
+        routes=[
+            Route("/.well-known/openid-configuration", discovery.openid_configuration, methods=["GET"]),
+            Route("/.well-known/oauth-authorization-server", discovery.openid_configuration, methods=["GET"]),
+            Route("/jwks", discovery.jwks, methods=["GET"]),
+            Route("/token", token.token_endpoint, methods=["POST"]),
+        ],
+        default=_oidc_not_found,
+    )
+
+
+async def _logto_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LogtoError)
+    return _error(exc)
+
+
+async def _server_error(_request: Request, exc: Exception) -> Response:
+    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return json_response({"message": "Internal server error."}, 500)
+
+
+async def start_state(settings: Settings) -> AppState:
+    db = Database(settings.database_url)
+    state = AppState(settings, db, SecretBox(settings.secret_key, settings.old_secret_keys))
+    tenant = state.add_tenant(DEFAULT_TENANT)
+    await tenant.keys.refresh()
+    return state
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state = await start_state(settings)
+        app.state.authkeep = state
+        try:
+            yield
+        finally:
+            await state.db.dispose()
+
+    api_routes: list[BaseRoute] = [
+        Route("/status", status_api.status, methods=["GET"]),
+        Route("/swagger.json", status_api.openapi_document, methods=["GET"]),
+        Route("/.well-known/management.openapi.json", status_api.openapi_document, methods=["GET"]),
+        *management_routes(),
+    ]
+    return Starlette(
+        routes=[Mount("/oidc", app=_oidc_router()), Mount("/api", routes=api_routes)],
+        lifespan=lifespan,
+        exception_handlers={LogtoError: _logto_error_handler, Exception: _server_error},
+    )

@@ -1,0 +1,5 @@
+"""ASGI entry point for uvicorn (and any other ASGI server)."""
+
+from authkeep.app import create_app
+
+app = create_app()

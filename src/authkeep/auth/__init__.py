@@ -1,0 +1,1 @@
+"""Bearer authentication for the Management API."""

@@ -1,0 +1,112 @@
+"""`authkeep serve | migrate | bootstrap`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from authkeep.config import Settings, load_settings
+from authkeep.secretbox import SecretBox
+from authkeep.state import DEFAULT_TENANT
+from authkeep.store import bootstrap as boot
+from authkeep.store.db import Database
+from authkeep.store.migrate import migrate
+from authkeep.store.seed import seed_tenant
+
+
+async def prepare(settings: Settings) -> None:
+    """Migrate and seed; safe to run from several instances at once."""
+    if settings.is_sqlite:
+        path = settings.database_url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    db = Database(settings.database_url)
+    box = SecretBox(settings.secret_key, settings.old_secret_keys)
+    try:
+        await migrate(db)
+        async with db.write() as conn:
+            await seed_tenant(conn, DEFAULT_TENANT, box)
+            if settings.bootstrap_client_id and settings.bootstrap_client_secret:
+                await boot.ensure_app(
+                    conn, DEFAULT_TENANT, box, settings.bootstrap_client_id, settings.bootstrap_client_secret
+                )
+    finally:
+        await db.dispose()
+
+
+async def bootstrap(settings: Settings, announce_existing: bool) -> None:
+    db = Database(settings.database_url)
+    box = SecretBox(settings.secret_key, settings.old_secret_keys)
+    try:
+        async with db.write() as conn:
+            existing = await boot.marked_app(conn, DEFAULT_TENANT)
+            if existing and not announce_existing:
+                print(f"authkeep: bootstrap M2M app {existing} (run `authkeep bootstrap` to show its secret)")
+                return
+            app_id, secret, created = await boot.ensure_app(conn, DEFAULT_TENANT, box)
+    finally:
+        await db.dispose()
+    word = "created" if created else "existing"
+    print(f"authkeep: {word} bootstrap M2M app holding 'Logto Management API access'")
+    print(f"  App ID:     {app_id}")
+    print(f"  App secret: {secret}")
+    print(f"  Token:      curl -u {app_id}:<secret> -d grant_type=client_credentials "
+          f"-d resource=https://default.logto.app/api -d scope=all {settings.endpoint}/oidc/token")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="authkeep", description="Logto-compatible identity server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, seed and serve HTTP")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    sub.add_parser("migrate", help="apply database migrations and seed the default tenant")
+    sub.add_parser("bootstrap", help="create or print the bootstrap M2M app")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        # The issuer follows the port actually served unless AUTHKEEP_ENDPOINT pins it.
+        if args.host:
+            os.environ["AUTHKEEP_HOST"] = args.host
+        if args.port:
+            os.environ["AUTHKEEP_PORT"] = str(args.port)
+    settings = load_settings()
+
+    if args.command == "migrate":
+        asyncio.run(prepare(settings))
+        print("authkeep: database is up to date")
+        return 0
+    if args.command == "bootstrap":
+        asyncio.run(prepare(settings))
+        asyncio.run(bootstrap(settings, announce_existing=True))
+        return 0
+
+    asyncio.run(prepare(settings))
+    if not (settings.bootstrap_client_id and settings.bootstrap_client_secret):
+        asyncio.run(bootstrap(settings, announce_existing=False))
+    import uvicorn
+
+    host, port = settings.host, settings.port
+    workers = args.workers or settings.workers
+    os.environ.setdefault("AUTHKEEP_ENDPOINT", settings.endpoint)
+    os.environ.setdefault("AUTHKEEP_SECRET_KEY", settings.secret_key)
+    uvicorn.run(
+        "authkeep.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Settings from AUTHKEEP_* environment variables (documented in docs/configuration.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept plain URLs and pick the async driver, so users never type `+asyncpg`."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def _load_kek(data_dir: Path) -> str:
+    """The key-encryption secret; for local runs a random one is kept beside the database."""
+    env = os.environ.get("AUTHKEEP_SECRET_KEY")
+    if env:
+        return env
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    endpoint: str
+    host: str
+    port: int
+    secret_key: str
+    old_secret_keys: tuple[str, ...] = ()
+    workers: int = 1
+    bootstrap_client_id: str | None = None
+    bootstrap_client_secret: str | None = None
+    token_cache_size: int = 10_000
+    log_level: str = "info"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.endpoint}/oidc"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("AUTHKEEP_DATA_DIR", "./data"))
+    host = env.get("AUTHKEEP_HOST", "127.0.0.1")
+    port = int(env.get("AUTHKEEP_PORT", "3001"))
+    default_db = f"sqlite:///{data_dir / 'authkeep.db'}"
+    endpoint = env.get("AUTHKEEP_ENDPOINT") or f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}"
+    old = tuple(k for k in env.get("AUTHKEEP_OLD_SECRET_KEYS", "").split(",") if k)
+    if "AUTHKEEP_SECRET_KEY" in env:
+        kek = env["AUTHKEEP_SECRET_KEY"]
+    else:
+        kek = _load_kek(data_dir)
+    return Settings(
+        database_url=normalize_database_url(env.get("AUTHKEEP_DATABASE_URL", default_db)),
+        endpoint=endpoint.rstrip("/"),
+        host=host,
+        port=port,
+        secret_key=kek,
+        old_secret_keys=old,
+        workers=int(env.get("AUTHKEEP_WORKERS", "1")),
+        bootstrap_client_id=env.get("AUTHKEEP_BOOTSTRAP_CLIENT_ID") or None,
+        bootstrap_client_secret=env.get("AUTHKEEP_BOOTSTRAP_CLIENT_SECRET") or None,
+        token_cache_size=int(env.get("AUTHKEEP_TOKEN_CACHE_SIZE", "10000")),
+        log_level=env.get("AUTHKEEP_LOG_LEVEL", "info"),
+    )

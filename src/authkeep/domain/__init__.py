@@ -1,0 +1,1 @@
+"""Domain rules: no HTTP here; errors are LogtoError with Logto's codes."""

@@ -1,0 +1,122 @@
+"""Logto's error body `{code, message, data?, details?}` and the catalogue of codes authkeep emits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# English phrases from Logto's locale files; `{x}` is filled from the error's params.
+MESSAGES: dict[str, str] = {
+    "guard.invalid_input": "The request {type} is invalid.",
+    "guard.invalid_pagination": "The request pagination value is invalid.",
+    "request.invalid_input": "Input is invalid. {details}",
+    "request.general": "Request error occurred.",
+    "entity.not_exists_with_id": "The {name} with ID `{id}` does not exist.",
+    "entity.not_found": "The resource does not exist.",
+    "entity.not_exists": "The {name} does not exist.",
+    "entity.invalid_input": "Invalid input. Value list must not be empty.",
+    "entity.value_too_long": "The length of value is too long and exceeds the limit.",
+    "entity.create_failed": "Failed to create {name}.",
+    "entity.db_constraint_violated": "Database constraint violated.",
+    "entity.relation_foreign_key_not_found": (
+        "Cannot find one or more foreign keys. Please check the input and try again."
+    ),
+    "entity.unique_integrity_violation": (
+        "The entity already exists. Please check the input and try again."
+    ),
+    "auth.authorization_header_missing": "Authorization header is missing.",
+    "auth.authorization_token_type_not_supported": "Authorization type is not supported.",
+    "auth.unauthorized": "Unauthorized. Please check credentials and its scope.",
+    "auth.jwt_sub_missing": "Missing `sub` in JWT.",
+    "auth.forbidden": "Forbidden. Please check your user roles and permissions.",
+    "role.name_in_use": "This role name {name} is already in use",
+    "role.scope_exists": "The scope id {scopeId} has already been added to this role",
+    "role.user_exists": "The user id {userId} is already been added to this role",
+    "role.application_exists": "The application id {applicationId} is already been added to this role",
+    "role.management_api_scopes_not_assignable_to_user_role": (
+        "Cannot assign Management API scopes to a user role."
+    ),
+    "resource.resource_identifier_in_use": "The API identifier {indicator} is already in use",
+    "resource.cannot_modify_management_api": "Cannot modify Logto Management API.",
+    "resource.cannot_delete_management_api": "Cannot delete Logto Management API.",
+    "scope.name_exists": "The scope name {name} is already in use",
+    "scope.name_with_space": "The name of the scope cannot contain any spaces.",
+    "application.invalid_type": "Only machine to machine applications can have associated roles.",
+    "application.invalid_role_type": "Can not assign user type role to machine to machine application.",
+    "application.invalid_third_party_application_type": (
+        "Only traditional web, single-page, and native applications can be marked as third-party apps."
+    ),
+    "application.secret_name_exists": "Secret name already exists.",
+    "application.no_legacy_secret_found": "The application does not have a legacy secret.",
+    "application.saml.use_saml_app_api": "Use `[METHOD] /saml-applications(/.*)?` API to operate SAML app.",
+    "application.protected_app_metadata_is_required": "Protected app metadata is required.",
+    "application.protected_app_not_configured": (
+        "Protected app provider is not configured. This feature is not available for open source version."
+    ),
+    "application.cloudflare_unknown_error": "Got unknown error when requesting Cloudflare API",
+    "application.protected_application_only": "The feature is only available for protected applications.",
+    "application.device_flow_native_only": "Device flow is only available for native applications.",
+    "application.device_flow_not_changeable": "Device flow setting cannot be changed after creation.",
+    "application.third_party_application_only": "The feature is only available for third-party applications.",
+    "application.user_consent_scopes_not_found": "Invalid user consent scopes.",
+    "application.consent_management_api_scopes_not_allowed": "Management API scopes are not allowed.",
+    "application.token_exchange_not_allowed_for_third_party_apps": (
+        "Token exchange is not allowed for third-party applications."
+    ),
+    "organization.require_membership": "The user must be a member of the organization to proceed.",
+    "user.username_already_in_use": "This username is already in use.",
+    "user.email_already_in_use": "This email is associated with an existing account.",
+    "user.phone_already_in_use": "This phone number is associated with an existing account.",
+    "oidc.invalid_request": "Request is invalid.",
+}
+
+
+class LogtoError(Exception):
+    """A request error carrying Logto's code; the HTTP edge turns it into the JSON body."""
+
+    def __init__(
+        self,
+        code: str,
+        status: int = 400,
+        *,
+        data: Any = None,
+        details: str | None = None,
+        message: str | None = None,
+        **params: Any,
+    ) -> None:
+        self.code = code
+        self.status = status
+        self.data = data
+        self.details = details
+        self.message = message if message is not None else render(code, params)
+        super().__init__(f"{code}: {self.message}")
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            out["data"] = self.data
+        if self.details is not None:
+            out["details"] = self.details
+        return out
+
+
+class _Blank(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(code: str, params: dict[str, Any]) -> str:
+    template = MESSAGES.get(code, code)
+    return template.format_map(_Blank({k: v for k, v in params.items()})).strip()
+
+
+def not_exists_with_id(table: str, entity_id: str) -> LogtoError:
+    return LogtoError("entity.not_exists_with_id", 404, name=table, id=entity_id)
+
+
+def not_found() -> LogtoError:
+    return LogtoError("entity.not_found", 404)
+
+
+def invalid_input(details: str) -> LogtoError:
+    """`request.invalid_input`: the details go into the message, not a field (as in Logto)."""
+    return LogtoError("request.invalid_input", 400, details=None, message=render("request.invalid_input", {"details": details}))

@@ -1,0 +1,1 @@
+"""OIDC side: discovery, JWKS, the token endpoint and signing keys."""

@@ -1,0 +1,152 @@
+"""POST /oidc/token: the client_credentials grant (RFC 6749 §4.4) with resource indicators
+(RFC 8707), issuing ES384 `at+jwt` access tokens (RFC 9068) as Logto does (logto-facts §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from joserfc import jws
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authkeep import clock, ids
+from authkeep.oidc.client_auth import read_credentials, verify_secret
+from authkeep.oidc.errors import OAuthError
+from authkeep.oidc.keys import ALGORITHM
+from authkeep.state import AppState, TenantState
+from authkeep.store import clients
+
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "WWW-Authenticate",
+}
+_MAX_BODY = 56 * 1024
+_SINGLE = ("grant_type", "scope", "organization_id", "client_id", "client_secret")
+
+
+def _error_response(exc: OAuthError, parse_error: bool) -> Response:
+    headers = dict(_HEADERS)
+    if exc.www_authenticate:
+        headers["WWW-Authenticate"] = exc.www_authenticate
+    return Response(
+        orjson.dumps(exc.body(parse_error)),
+        status_code=exc.status,
+        media_type="application/json; charset=utf-8",
+        headers=headers,
+    )
+
+
+async def _read_form(request: Request) -> list[tuple[str, str]]:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    if len(raw) > _MAX_BODY:
+        raise OAuthError("invalid_request", "request body too large")
+    if b"\x00" in raw:
+        raise OAuthError("invalid_request", "null bytes are not allowed in the request body")
+    if ctype == "application/x-www-form-urlencoded":
+        try:
+            return parse_qsl(raw.decode(), keep_blank_values=True)
+        except UnicodeDecodeError:
+            raise OAuthError("invalid_request", "request body is not valid UTF-8") from None
+    if ctype == "application/json":
+        try:
+            data = orjson.loads(raw or b"{}")
+        except orjson.JSONDecodeError:
+            raise OAuthError("invalid_request", "failed to parse the request body") from None
+        if not isinstance(data, dict):
+            raise OAuthError("invalid_request", "failed to parse the request body")
+        pairs: list[tuple[str, str]] = []
+        for key, value in data.items():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                    pairs.append((key, str(item)))
+        return pairs
+    raise OAuthError(
+        "invalid_request",
+        "only application/x-www-form-urlencoded content-type bodies are supported on POST /token",
+    )
+
+
+def _sign(tenant: TenantState, claims: dict[str, Any]) -> str:
+    key = tenant.keys.current
+    header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": key.kid}
+    return jws.serialize_compact(header, orjson.dumps(claims), key.key, algorithms=[ALGORITHM])
+
+
+async def token_endpoint(request: Request) -> Response:
+    state: AppState = request.app.state.authkeep
+    parse_error = request.query_params.get("parse_error") != "false"
+    try:
+        tenant = state.tenant_for(request)
+        body = await handle(request, state, tenant)
+    except OAuthError as exc:
+        return _error_response(exc, parse_error)
+    return Response(body, media_type="application/json; charset=utf-8", headers=_HEADERS)
+
+
+async def handle(request: Request, state: AppState, tenant: TenantState) -> bytes:
+    pairs = await _read_form(request)
+    form: dict[str, str] = {}
+    resources: list[str] = []
+    seen: set[str] = set()
+    for key, value in pairs:
+        if key == "resource":
+            resources.append(value)
+            continue
+        if key in seen and key in _SINGLE:
+            raise OAuthError("invalid_request", f"'{key}' parameter must only be provided once")
+        seen.add(key)
+        form[key] = value
+
+    creds = read_credentials(request.headers.get("authorization"), form)
+    async with state.db.read() as conn:
+        client = await clients.find_client(conn, tenant.id, creds.client_id)
+        if client is None:
+            raise OAuthError("invalid_client", f"invalid client {creds.client_id}")
+        verify_secret(client, creds, state.box, tenant.issuer)
+
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            raise OAuthError("invalid_request", "missing required parameter 'grant_type'")
+        if grant_type != "client_credentials":
+            raise OAuthError("unsupported_grant_type", "unsupported grant_type requested")
+        if client.type != "MachineToMachine":
+            raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
+
+        if form.get("organization_id"):
+            # Organization tokens arrive with the organizations feature; until then no app is a member.
+            raise OAuthError("access_denied", "app has not associated with the organization", 403)
+        if len(resources) > 1:
+            raise OAuthError(
+                "invalid_target", "only a single resource indicator value is supported for this grant type"
+            )
+        indicator = resources[0] if resources else None
+        grant = await clients.resource_grant(conn, tenant.id, client.id, indicator)
+    if grant is None:
+        if indicator is None:
+            raise OAuthError("invalid_target", "both `resource` and `organization_id` are not provided")
+        raise OAuthError("invalid_target", "resource indicator is missing, or unknown")
+
+    requested: list[str] = []
+    for name in form.get("scope", "").split(" "):
+        if name and name not in requested:
+            requested.append(name)
+    issued = [name for name in requested if name in grant.granted]
+
+    await tenant.keys.ensure_fresh()
+    now = clock.now_s()
+    claims: dict[str, Any] = {"jti": ids.token_id(), "sub": client.id, "iat": now, "exp": now + grant.access_token_ttl}
+    if issued:
+        claims["scope"] = " ".join(issued)
+    claims.update(client_id=client.id, iss=tenant.issuer, aud=grant.indicator)
+    response: dict[str, Any] = {
+        "access_token": _sign(tenant, claims),
+        "expires_in": grant.access_token_ttl,
+        "token_type": "Bearer",
+    }
+    if issued:
+        response["scope"] = claims["scope"]
+    return orjson.dumps(response)

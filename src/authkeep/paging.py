@@ -1,0 +1,88 @@
+"""Logto's `page`/`page_size` paging with `Total-Number` and `Link` headers (logto-facts §7).
+
+Unlike Logto, Link URLs keep the `/api` prefix so they resolve (docs/compatibility.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authkeep.errors import LogtoError
+from authkeep.web import JSON_TYPE, dumps
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    @property
+    def limit(self) -> int:
+        return self.size
+
+
+def _positive(raw: str | None, default: int, maximum: int | None = None) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise LogtoError("guard.invalid_pagination", 400) from None
+    # Logto lets 1.5 through to SQL; a page must be a whole number, so we refuse it.
+    if not math.isfinite(number) or number <= 0 or number != int(number):
+        raise LogtoError("guard.invalid_pagination", 400)
+    value = int(number)
+    if maximum is not None and value > maximum:
+        raise LogtoError("guard.invalid_pagination", 400)
+    if value > 2**31:
+        raise LogtoError("guard.invalid_pagination", 400)
+    return value
+
+
+def parse_page(request: Request, optional: bool = False) -> Page | None:
+    """`None` means "no paging requested" on the routes where Logto makes paging optional."""
+    q = request.query_params
+    raw_page, raw_size = q.get("page"), q.get("page_size")
+    if optional and not raw_page and not raw_size:
+        return None
+    return Page(_positive(raw_page, 1), _positive(raw_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+
+
+def _link(request: Request, page: int) -> str:
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    if any(k == "page" for k, _ in pairs):
+        pairs = [(k, str(page) if k == "page" else v) for k, v in pairs]
+    else:
+        pairs.append(("page", str(page)))
+    base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    return f"<{base}?{urlencode(pairs)}>"
+
+
+def paged(request: Request, items: Any, total: int, page: Page | None, status: int = 200) -> Response:
+    """A JSON list response, with paging headers when paging is on."""
+    response = Response(dumps(items), status_code=status, media_type=JSON_TYPE)
+    if page is None:
+        return response
+    headers = response.headers
+    headers["Total-Number"] = str(total)
+    last = max(1, math.ceil(total / page.size))
+    headers.append("Link", f'{_link(request, 1)}; rel="first"')
+    if page.page > 1:
+        headers.append("Link", f'{_link(request, page.page - 1)}; rel="prev"')
+    headers.append("Link", f'{_link(request, last)}; rel="last"')
+    if page.page < last:
+        headers.append("Link", f'{_link(request, page.page + 1)}; rel="next"')
+    return response

@@ -1,0 +1,46 @@
+"""Process-wide state built at startup: settings, database, secret box and per-tenant keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from authkeep.auth.bearer import BearerVerifier
+from authkeep.config import Settings
+from authkeep.domain import management_api
+from authkeep.oidc.keys import KeyRing
+from authkeep.secretbox import SecretBox
+from authkeep.store.db import Database
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass
+class TenantState:
+    id: str
+    issuer: str
+    keys: KeyRing
+    verifier: BearerVerifier
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    tenants: dict[str, TenantState] = field(default_factory=dict)
+
+    def add_tenant(self, tenant_id: str) -> TenantState:
+        keys = KeyRing(self.db, self.box, tenant_id)
+        issuer = self.settings.issuer
+        verifier = BearerVerifier(
+            tenant_id, keys, issuer, management_api.indicator(tenant_id), self.settings.token_cache_size
+        )
+        tenant = TenantState(tenant_id, issuer, keys, verifier)
+        self.tenants[tenant_id] = tenant
+        return tenant
+
+    def tenant_for(self, request: Request) -> TenantState:
+        """OSS mode: one tenant per server, `default`."""
+        return self.tenants[DEFAULT_TENANT]

@@ -1,0 +1,1 @@
+"""Store layer: SQL through SQLAlchemy Core, one module per table family. Tenant scoping lives here."""

@@ -1,0 +1,34 @@
+"""Run Alembic migrations over authkeep's own engine, serialised across instances."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from authkeep.store.db import Database
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK_ID = 0x61757468  # "auth": one advisory lock for schema changes
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+    command.upgrade(alembic_config(connection), "head")
+
+
+async def migrate(db: Database) -> None:
+    async with db.write() as conn:
+        await conn.run_sync(_upgrade)

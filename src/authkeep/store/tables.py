@@ -1,0 +1,431 @@
+"""Table definitions shared by both backends. Timestamps are epoch milliseconds (Logto's wire form)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _tenant() -> Column:  # type: ignore[type-arg]
+    return Column("tenant_id", String(21), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+
+
+def _fk(name: str, target: str, nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(name, String(21), ForeignKey(target, ondelete="CASCADE"), nullable=nullable)
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False, server_default="My Project"),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+system_settings = Table(
+    "system_settings",
+    metadata,
+    _tenant(),
+    Column("key", String(128), nullable=False),
+    Column("value", Json, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "key"),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("kind", String(16), nullable=False),  # private | cookie
+    Column("algorithm", String(16), nullable=False),  # EC | RSA
+    Column("status", String(16), nullable=False),  # Current | Next | Previous
+    Column("encrypted_value", Text, nullable=False),
+    Column("public_jwk", Json, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("effective_at", BigInteger, nullable=True),
+    Index(None, "tenant_id", "kind"),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("secret", Text, nullable=False),  # encrypted internal or legacy secret
+    Column("description", Text, nullable=True),
+    Column("type", String(32), nullable=False),
+    Column("oidc_client_metadata", Json, nullable=False),
+    Column("custom_client_metadata", Json, nullable=False),
+    Column("protected_app_metadata", Json, nullable=True),
+    Column("custom_data", Json, nullable=False),
+    Column("is_third_party", Boolean, nullable=False, server_default=text("false")),
+    Column("app_level_access_control_enabled", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "tenant_id", "created_at"),
+    Index(None, "tenant_id", "type"),
+)
+
+application_secrets = Table(
+    "application_secrets",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    Column("name", String(256), nullable=False),
+    Column("value", Text, nullable=False),  # encrypted at rest
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    PrimaryKeyConstraint("tenant_id", "application_id", "name"),
+)
+
+resources = Table(
+    "resources",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("indicator", Text, nullable=False),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("access_token_ttl", BigInteger, nullable=False, server_default=text("3600")),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "indicator"),
+    Index(
+        "uq_resources_default",
+        "tenant_id",
+        unique=True,
+        postgresql_where=text("is_default = true"),
+        sqlite_where=text("is_default = 1"),
+    ),
+)
+
+scopes = Table(
+    "scopes",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    _fk("resource_id", "resources.id"),
+    Column("name", String(256), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "resource_id", "name"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("description", String(128), nullable=False),
+    Column("type", String(32), nullable=False, server_default="User"),
+    Column("is_default", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+    Index(None, "tenant_id", "type"),
+)
+
+roles_scopes = Table(
+    "roles_scopes",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    _fk("role_id", "roles.id"),
+    _fk("scope_id", "scopes.id"),
+    UniqueConstraint("tenant_id", "role_id", "scope_id"),
+    Index(None, "scope_id"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _tenant(),
+    Column("id", String(12), primary_key=True),
+    Column("username", String(128), nullable=True),
+    Column("primary_email", String(128), nullable=True),
+    Column("primary_phone", String(128), nullable=True),
+    Column("password_encrypted", String(256), nullable=True),
+    Column("password_encryption_method", String(32), nullable=True),
+    Column("name", String(128), nullable=True),
+    Column("avatar", String(2048), nullable=True),
+    Column("profile", Json, nullable=False),
+    Column("application_id", String(21), nullable=True),
+    Column("identities", Json, nullable=False),
+    Column("custom_data", Json, nullable=False),
+    Column("logto_config", Json, nullable=False),
+    Column("mfa_verifications", Json, nullable=False),
+    Column("is_suspended", Boolean, nullable=False, server_default=text("false")),
+    Column("is_password_expired", Boolean, nullable=False, server_default=text("false")),
+    Column("last_sign_in_at", BigInteger, nullable=True),
+    Column("password_updated_at", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "username"),
+    UniqueConstraint("tenant_id", "primary_email"),
+    UniqueConstraint("tenant_id", "primary_phone"),
+    Index(None, "tenant_id", "created_at"),
+)
+
+users_roles = Table(
+    "users_roles",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    _fk("user_id", "users.id"),
+    _fk("role_id", "roles.id"),
+    UniqueConstraint("tenant_id", "user_id", "role_id"),
+    Index(None, "role_id"),
+)
+
+applications_roles = Table(
+    "applications_roles",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    _fk("application_id", "applications.id"),
+    _fk("role_id", "roles.id"),
+    UniqueConstraint("tenant_id", "application_id", "role_id"),
+    Index(None, "role_id"),
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("description", String(256), nullable=True),
+    Column("custom_data", Json, nullable=False),
+    Column("is_mfa_required", Boolean, nullable=False, server_default=text("false")),
+    Column("color", Json, nullable=False),
+    Column("branding", Json, nullable=False),
+    Column("custom_css", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "tenant_id", "created_at"),
+)
+
+organization_roles = Table(
+    "organization_roles",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("description", String(256), nullable=True),
+    Column("type", String(32), nullable=False, server_default="User"),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+organization_scopes = Table(
+    "organization_scopes",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("description", String(256), nullable=True),
+    UniqueConstraint("tenant_id", "name"),
+)
+
+organization_role_scope_relations = Table(
+    "organization_role_scope_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_role_id", "organization_roles.id"),
+    _fk("organization_scope_id", "organization_scopes.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_role_id", "organization_scope_id"),
+)
+
+organization_role_resource_scope_relations = Table(
+    "organization_role_resource_scope_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_role_id", "organization_roles.id"),
+    _fk("scope_id", "scopes.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_role_id", "scope_id"),
+)
+
+organization_user_relations = Table(
+    "organization_user_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    _fk("user_id", "users.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "user_id"),
+    Index(None, "tenant_id", "user_id"),
+)
+
+organization_role_user_relations = Table(
+    "organization_role_user_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    _fk("organization_role_id", "organization_roles.id"),
+    _fk("user_id", "users.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "organization_role_id", "user_id"),
+    Index(None, "tenant_id", "organization_id", "user_id"),
+)
+
+organization_application_relations = Table(
+    "organization_application_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    _fk("application_id", "applications.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "application_id"),
+    Index(None, "tenant_id", "application_id"),
+)
+
+organization_role_application_relations = Table(
+    "organization_role_application_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    _fk("organization_role_id", "organization_roles.id"),
+    _fk("application_id", "applications.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "organization_role_id", "application_id"),
+    Index(None, "tenant_id", "organization_id", "application_id"),
+)
+
+organization_invitations = Table(
+    "organization_invitations",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    _fk("inviter_id", "users.id", nullable=True),
+    Column("invitee", String(256), nullable=False),
+    _fk("accepted_user_id", "users.id", nullable=True),
+    _fk("organization_id", "organizations.id"),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index(
+        "uq_organization_invitations_pending",
+        "tenant_id",
+        "invitee",
+        "organization_id",
+        unique=True,
+        postgresql_where=text("status = 'Pending'"),
+        sqlite_where=text("status = 'Pending'"),
+    ),
+)
+
+organization_invitation_role_relations = Table(
+    "organization_invitation_role_relations",
+    metadata,
+    _tenant(),
+    _fk("organization_invitation_id", "organization_invitations.id"),
+    _fk("organization_role_id", "organization_roles.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_invitation_id", "organization_role_id"),
+)
+
+organization_jit_email_domains = Table(
+    "organization_jit_email_domains",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    Column("email_domain", String(128), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "email_domain"),
+)
+
+organization_jit_roles = Table(
+    "organization_jit_roles",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    _fk("organization_role_id", "organization_roles.id"),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "organization_role_id"),
+)
+
+application_sign_in_experiences = Table(
+    "application_sign_in_experiences",
+    metadata,
+    _tenant(),
+    Column("application_id", String(21), ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("color", Json, nullable=False),
+    Column("branding", Json, nullable=False),
+    Column("custom_css", Text, nullable=True),
+    Column("terms_of_use_url", String(2048), nullable=True),
+    Column("privacy_policy_url", String(2048), nullable=True),
+    Column("display_name", String(256), nullable=True),
+)
+
+application_user_consent_resource_scopes = Table(
+    "application_user_consent_resource_scopes",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    _fk("scope_id", "scopes.id"),
+    PrimaryKeyConstraint("tenant_id", "application_id", "scope_id"),
+)
+
+application_user_consent_organization_resource_scopes = Table(
+    "application_user_consent_organization_resource_scopes",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    _fk("scope_id", "scopes.id"),
+    PrimaryKeyConstraint("tenant_id", "application_id", "scope_id"),
+)
+
+application_user_consent_organization_scopes = Table(
+    "application_user_consent_organization_scopes",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    _fk("organization_scope_id", "organization_scopes.id"),
+    PrimaryKeyConstraint("tenant_id", "application_id", "organization_scope_id"),
+)
+
+application_user_consent_user_scopes = Table(
+    "application_user_consent_user_scopes",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    Column("user_scope", String(64), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "application_id", "user_scope"),
+)
+
+application_user_consent_organizations = Table(
+    "application_user_consent_organizations",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    _fk("user_id", "users.id"),
+    _fk("organization_id", "organizations.id"),
+    PrimaryKeyConstraint("tenant_id", "application_id", "user_id", "organization_id"),
+)
+
+application_access_rules = Table(
+    "application_access_rules",
+    metadata,
+    _tenant(),
+    _fk("application_id", "applications.id"),
+    Column("kind", String(32), nullable=False),  # user | userRole | organization | organizationRole
+    Column("target_id", String(21), nullable=False),
+    Column("organization_id", String(21), nullable=False, server_default=""),
+    PrimaryKeyConstraint("tenant_id", "application_id", "kind", "target_id", "organization_id"),
+)

@@ -1,0 +1,185 @@
+"""HTTP edge helpers shared by every route: JSON in and out, validation errors in Logto's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from authkeep.errors import LogtoError
+
+JSON_TYPE = "application/json; charset=utf-8"
+M = TypeVar("M", bound=BaseModel)
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(data), status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def empty(status: int = 204) -> Response:
+    """Body-less success; 201/200 ones send Content-Length: 0 (see docs/compatibility.md)."""
+    return Response(b"", status_code=status)
+
+
+class Body(BaseModel):
+    """Base for request bodies: strict types, unknown keys dropped silently (as Logto's zod guards)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", populate_by_name=True)
+
+
+_TYPE_NAMES = {
+    "string_type": "string",
+    "int_type": "number",
+    "bool_type": "boolean",
+    "dict_type": "object",
+    "list_type": "array",
+    "float_type": "number",
+    "model_type": "object",
+    "int_from_float": "integer",
+}
+
+
+def _received(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _issue(err: Any) -> tuple[dict[str, Any], str]:
+    path = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal[")))]
+    etype = err["type"]
+    key = ".".join(str(p) for p in path)
+    if etype == "missing":
+        issue = {"code": "invalid_type", "expected": "unknown", "received": "undefined", "path": path, "message": "Required"}
+        return issue, f'Error in key path "{key}": (invalid_type) Required'
+    if etype in _TYPE_NAMES:
+        expected = _TYPE_NAMES[etype]
+        received = _received(err.get("input"))
+        msg = f"Expected {expected}, received {received}"
+        issue = {"code": "invalid_type", "expected": expected, "received": received, "path": path, "message": msg}
+        return issue, f'Error in key path "{key}": (invalid_type) Expected {expected} but received {received}.'
+    code = {
+        "string_too_short": "too_small",
+        "too_short": "too_small",
+        "string_too_long": "too_big",
+        "too_long": "too_big",
+        "greater_than": "too_small",
+        "greater_than_equal": "too_small",
+        "less_than": "too_big",
+        "less_than_equal": "too_big",
+        "literal_error": "invalid_enum_value",
+        "enum": "invalid_enum_value",
+        "string_pattern_mismatch": "invalid_string",
+    }.get(etype, "custom")
+    msg = err.get("msg", "Invalid")
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    issue = {"code": code, "path": path, "message": msg}
+    return issue, f'Error in key path "{key}": ({code}) {msg}'
+
+
+def invalid_input(where: str, exc: ValidationError) -> LogtoError:
+    issues, lines = [], []
+    for err in exc.errors(include_url=False):
+        issue, line = _issue(err)
+        issues.append(issue)
+        lines.append(line)
+    return LogtoError(
+        "guard.invalid_input",
+        400,
+        data={"issues": issues, "name": "ZodError"},
+        details="\n".join(lines),
+        type=where,
+    )
+
+
+def validate(model: type[M], data: Any, where: str = "body") -> M:
+    if not isinstance(data, dict):
+        raise LogtoError(
+            "guard.invalid_input",
+            400,
+            data={"issues": [{"code": "invalid_type", "expected": "object", "received": _received(data), "path": [], "message": f"Expected object, received {_received(data)}"}], "name": "ZodError"},
+            details=f"Error in key path \"\": (invalid_type) Expected object but received {_received(data)}.",
+            type=where,
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input(where, exc) from None
+
+
+async def read_json(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise LogtoError(
+            "guard.invalid_input", 400, details=str(exc).split(":")[0], type="body"
+        ) from None
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    return validate(model, await read_json(request))
+
+
+def yes(value: str | None) -> bool:
+    """Logto's `yes()` from @silverhand/essentials: 1/true/y/yes/yep/yeah."""
+    return value is not None and value.strip().lower() in {"1", "true", "y", "yes", "yep", "yeah"}
+
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str
+    handler: Callable[..., Awaitable[Any]]
+    status: int = 200
+
+
+@dataclass
+class ApiRouter:
+    """Collects one tag's routes; app.py mounts them under /api behind bearer auth."""
+
+    routes: list[RouteSpec] = field(default_factory=list)
+
+    def _add(self, method: str, path: str, status: int) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+        def deco(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+            self.routes.append(RouteSpec(method, path, fn, status))
+            return fn
+
+        return deco
+
+    def get(self, path: str, status: int = 200) -> Callable[..., Any]:
+        return self._add("GET", path, status)
+
+    def post(self, path: str, status: int = 201) -> Callable[..., Any]:
+        return self._add("POST", path, status)
+
+    def put(self, path: str, status: int = 200) -> Callable[..., Any]:
+        return self._add("PUT", path, status)
+
+    def patch(self, path: str, status: int = 200) -> Callable[..., Any]:
+        return self._add("PATCH", path, status)
+
+    def delete(self, path: str, status: int = 204) -> Callable[..., Any]:
+        return self._add("DELETE", path, status)

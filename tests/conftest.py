@@ -1,0 +1,61 @@
+"""Fixtures: one live authkeep per backend (SQLite and PostgreSQL), reached over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.server import Server, create_pg_database, drop_pg_database, pg_available, start_server
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    backend = request.param
+    if backend == "postgres":
+        if not pg_available():
+            if IN_CI:
+                pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
+            pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        name = create_pg_database()
+        srv = start_server(backend, f"postgresql://postgres@127.0.0.1:5432/{name}")
+        try:
+            yield srv
+        finally:
+            srv.stop()
+            drop_pg_database(name)
+    else:
+        tmp = tempfile.mkdtemp(prefix="authkeep-sqlite-")
+        srv = start_server(backend, f"sqlite:///{tmp}/authkeep.db")
+        try:
+            yield srv
+        finally:
+            srv.stop()
+
+
+@pytest.fixture(scope="session")
+def token(server: Server) -> str:
+    return server.token()
+
+
+@pytest.fixture
+def api(server: Server, token: str) -> Iterator[httpx.Client]:
+    """An httpx client with a Management API token, rooted at the server."""
+    with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def anon(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        yield client
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}-{secrets.token_hex(5)}"
