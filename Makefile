@@ -22,6 +22,7 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
 
 clean:

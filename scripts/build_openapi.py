@@ -16,8 +16,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from authkeep import __version__  # noqa: E402
-from authkeep.api import ROUTERS  # noqa: E402
+from authkeep import __version__
+from authkeep.api import ROUTERS
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "logto-reference" / "management.openapi.json"
 OUT = ROOT / "src" / "authkeep" / "openapi" / "management.json"

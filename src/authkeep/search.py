@@ -105,7 +105,7 @@ def similar_to_regex(pattern: str) -> str:
         else:
             out.append(re.escape(ch))
         i += 1
-    return "^(?:" + "".join(out) + ")$"
+    return "(?s)^(?:" + "".join(out) + ")$"
 
 
 def like_regex(pattern: str) -> str:
@@ -120,4 +120,4 @@ def like_regex(pattern: str) -> str:
             continue
         out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
         i += 1
-    return "^" + "".join(out) + "$"
+    return "(?s)^" + "".join(out) + "$"

@@ -91,8 +91,7 @@ def _issue(err: Any) -> tuple[dict[str, Any], str]:
         "string_pattern_mismatch": "invalid_string",
     }.get(etype, "custom")
     msg = err.get("msg", "Invalid")
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
+    msg = msg.removeprefix("Value error, ")
     issue = {"code": code, "path": path, "message": msg}
     return issue, f'Error in key path "{key}": ({code}) {msg}'
 

@@ -48,7 +48,7 @@ def _b64json(segment: str) -> dict[str, object]:
     padded = segment + "=" * (-len(segment) % 4)
     value = orjson.loads(base64.urlsafe_b64decode(padded))
     if not isinstance(value, dict):
-        raise ValueError("not an object")
+        raise TypeError("not an object")
     return value
 
 
@@ -95,7 +95,7 @@ class BearerVerifier:
             raise _unauthorized("ERR_JWS_INVALID", "JWSInvalid")
         try:
             header = _b64json(parts[0])
-        except (ValueError, binascii.Error, orjson.JSONDecodeError):
+        except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
             raise _unauthorized("ERR_JWS_INVALID", "JWSInvalid") from None
         if header.get("alg") != ALGORITHM:
             raise _unauthorized("ERR_JOSE_ALG_NOT_ALLOWED", "JOSEAlgNotAllowed")
