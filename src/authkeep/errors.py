@@ -66,6 +66,34 @@ MESSAGES: dict[str, str] = {
     "user.username_already_in_use": "This username is already in use.",
     "user.email_already_in_use": "This email is associated with an existing account.",
     "user.phone_already_in_use": "This phone number is associated with an existing account.",
+    "user.invalid_phone": "Invalid phone number.",
+    "user.password_and_digest": "You cannot set both plain text password and password digest.",
+    "user.password_algorithm_required": "Password algorithm is required.",
+    "user.cannot_delete_self": "You cannot delete yourself.",
+    "user.invalid_role_type": "Invalid role type, can not assign machine-to-machine role to user.",
+    "user.personal_access_token_name_exists": "Personal access token name already exists.",
+    "user.identity_not_exist": "The social account has not been registered yet.",
+    "user.identity_already_in_use": "The social account has been associated with an existing account.",
+    "user.totp_already_in_use": "TOTP is already in use.",
+    "user.backup_code_already_in_use": "Backup code is already in use.",
+    "user.totp_secret_invalid": "Invalid TOTP secret supplied.",
+    "user.wrong_backup_code_format": "Backup code format is invalid.",
+    "user.enterprise_sso_identity_not_exists": (
+        "The user does not have an enterprise identity linked to the specified SSO connector ID: "
+        "{ssoConnectorId}."
+    ),
+    "session.invalid_credentials": "Incorrect account or password. Please check your input.",
+    "session.invalid_connector_id": "Unable to find available connector with id {connectorId}.",
+    "session.mfa.backup_code_can_not_be_alone": "Backup code can not be the only MFA.",
+    "password.unsupported_encryption_method": "The encryption method {name} is not supported.",
+    "password.invalid_legacy_password_format": "Invalid legacy password format.",
+    "password.unsupported_legacy_hash_algorithm": "Unsupported legacy hash algorithm: {algorithm}.",
+    "sign_in_experiences.password_expiration_not_enabled": (
+        "Password expiration policy is not enabled. Enable it in the sign-in experience settings "
+        "before expiring passwords."
+    ),
+    "oidc.session_not_found": "Session not found.",
+    "oidc.invalid_grant": "Grant request is invalid.",
     "oidc.invalid_request": "Request is invalid.",
 }
 

@@ -103,6 +103,7 @@ def user_info(row: Row[Any] | dict[str, Any]) -> dict[str, Any]:
         "updatedAt": r["updated_at"],
         "profile": r["profile"],
         "applicationId": r["application_id"],
+        "cimdClientId": None,  # no CIMD clients in authkeep
         "isSuspended": r["is_suspended"],
         "hasPassword": r["password_encrypted"] is not None,
     }

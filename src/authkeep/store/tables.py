@@ -9,12 +9,14 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -429,3 +431,53 @@ application_access_rules = Table(
     Column("organization_id", String(21), nullable=False, server_default=""),
     PrimaryKeyConstraint("tenant_id", "application_id", "kind", "target_id", "organization_id"),
 )
+
+# --- Users (issue 3): PATs, enterprise SSO identities, the maintained user count, list indexes ---
+
+personal_access_tokens = Table(
+    "personal_access_tokens",
+    metadata,
+    _tenant(),
+    _fk("user_id", "users.id"),
+    Column("name", String(256), nullable=False),
+    Column("value", Text, nullable=False),  # sealed with the secret box (GET shows it again)
+    Column("value_hash", String(64), nullable=False),  # sha256 hex, for lookup by value
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+    PrimaryKeyConstraint("tenant_id", "user_id", "name"),
+    Index(None, "tenant_id", "value_hash"),
+)
+
+user_sso_identities = Table(
+    "user_sso_identities",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    _fk("user_id", "users.id"),
+    Column("issuer", String(256), nullable=False),
+    Column("identity_id", String(128), nullable=False),
+    Column("detail", Json, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("sso_connector_id", String(128), nullable=False),
+    UniqueConstraint("tenant_id", "issuer", "identity_id"),
+    Index(None, "tenant_id", "user_id"),
+)
+
+# Unfiltered `GET /users` reads its exact Total-Number here (sum over shards) instead of count(*).
+# Kept by triggers on `users` (migration 0002); shards spread concurrent inserts over rows.
+user_counts = Table(
+    "user_counts",
+    metadata,
+    Column("tenant_id", String(21), nullable=False),
+    Column("shard", Integer, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "shard"),
+)
+
+Index("ix_users_tenant_id_created_at_id", users.c.tenant_id, users.c.created_at, users.c.id)
+Index("uq_users_lower_primary_email", users.c.tenant_id, func.lower(users.c.primary_email), unique=True)
+Index("ix_users_lower_username", users.c.tenant_id, func.lower(users.c.username))
+Index("ix_users_lower_primary_phone", users.c.tenant_id, func.lower(users.c.primary_phone))
+Index("ix_users_lower_name", users.c.tenant_id, func.lower(users.c.name))
+Index("ix_users_lower_id", users.c.tenant_id, func.lower(users.c.id))

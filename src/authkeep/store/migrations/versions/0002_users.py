@@ -1,0 +1,160 @@
+"""users: PATs, SSO identities, maintained user count, search indexes
+
+Revision ID: 0002
+Revises: 0001
+
+Portable part (both backends): the `personal_access_tokens`, `user_sso_identities` and
+`user_counts` tables, the (tenant_id, created_at, id) list index, lower() functional indexes for
+case-insensitive exact search (unique on e-mail), and triggers that keep `user_counts` exact.
+
+PostgreSQL only: pg_trgm GIN indexes for like/ILIKE search on every searchable user field, a GIN
+index on `identities` for identity lookups, and statement-level count triggers (one row per
+statement through transition tables, so COPY-seeding stays fast).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
+_SEARCH_FIELDS = ("id", "username", "primary_email", "primary_phone", "name")
+_SHARDS = 16
+
+
+def _pg() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "personal_access_tokens",
+        sa.Column("tenant_id", sa.String(length=21), nullable=False),
+        sa.Column("user_id", sa.String(length=21), nullable=False),
+        sa.Column("name", sa.String(length=256), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("value_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name=op.f("fk_personal_access_tokens_tenant_id"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_personal_access_tokens_user_id"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("tenant_id", "user_id", "name", name=op.f("pk_personal_access_tokens")),
+    )
+    op.create_index("ix_personal_access_tokens_tenant_id_value_hash", "personal_access_tokens", ["tenant_id", "value_hash"])
+    op.create_table(
+        "user_sso_identities",
+        sa.Column("tenant_id", sa.String(length=21), nullable=False),
+        sa.Column("id", sa.String(length=21), nullable=False),
+        sa.Column("user_id", sa.String(length=21), nullable=False),
+        sa.Column("issuer", sa.String(length=256), nullable=False),
+        sa.Column("identity_id", sa.String(length=128), nullable=False),
+        sa.Column("detail", _JSON, nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.BigInteger(), nullable=False),
+        sa.Column("sso_connector_id", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], name=op.f("fk_user_sso_identities_tenant_id"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_sso_identities_user_id"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sso_identities")),
+        sa.UniqueConstraint("tenant_id", "issuer", "identity_id", name=op.f("uq_user_sso_identities_tenant_id_issuer_identity_id")),
+    )
+    op.create_index("ix_user_sso_identities_tenant_id_user_id", "user_sso_identities", ["tenant_id", "user_id"])
+    op.create_table(
+        "user_counts",
+        sa.Column("tenant_id", sa.String(length=21), nullable=False),
+        sa.Column("shard", sa.Integer(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "shard", name=op.f("pk_user_counts")),
+    )
+
+    op.create_index("ix_users_tenant_id_created_at_id", "users", ["tenant_id", "created_at", "id"])
+    op.create_index("uq_users_lower_primary_email", "users", ["tenant_id", sa.text("lower(primary_email)")], unique=True)
+    for field in ("username", "primary_phone", "name", "id"):
+        op.create_index(f"ix_users_lower_{field}", "users", ["tenant_id", sa.text(f"lower({field})")])
+
+    op.execute(
+        "INSERT INTO user_counts (tenant_id, shard, n) "
+        "SELECT tenant_id, 0, count(*) FROM users GROUP BY tenant_id"
+    )
+
+    if _pg():
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for field in _SEARCH_FIELDS:
+            op.execute(f"CREATE INDEX ix_users_trgm_{field} ON users USING gin ({field} gin_trgm_ops)")
+        op.execute("CREATE INDEX ix_users_identities ON users USING gin (identities jsonb_path_ops)")
+        op.execute(
+            f"""
+            CREATE FUNCTION authkeep_user_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              INSERT INTO user_counts (tenant_id, shard, n)
+              SELECT tenant_id, floor(random() * {_SHARDS})::int, count(*) FROM new_rows GROUP BY tenant_id
+              ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+              RETURN NULL;
+            END $$
+            """
+        )
+        op.execute(
+            f"""
+            CREATE FUNCTION authkeep_user_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              INSERT INTO user_counts (tenant_id, shard, n)
+              SELECT tenant_id, floor(random() * {_SHARDS})::int, -count(*) FROM old_rows GROUP BY tenant_id
+              ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+              RETURN NULL;
+            END $$
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER users_count_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows "
+            "FOR EACH STATEMENT EXECUTE FUNCTION authkeep_user_counts_add()"
+        )
+        op.execute(
+            "CREATE TRIGGER users_count_delete AFTER DELETE ON users REFERENCING OLD TABLE AS old_rows "
+            "FOR EACH STATEMENT EXECUTE FUNCTION authkeep_user_counts_remove()"
+        )
+    else:
+        op.execute(
+            """
+            CREATE TRIGGER users_count_insert AFTER INSERT ON users BEGIN
+              INSERT INTO user_counts (tenant_id, shard, n) VALUES (NEW.tenant_id, 0, 1)
+              ON CONFLICT (tenant_id, shard) DO UPDATE SET n = n + 1;
+            END
+            """
+        )
+        op.execute(
+            """
+            CREATE TRIGGER users_count_delete AFTER DELETE ON users BEGIN
+              INSERT INTO user_counts (tenant_id, shard, n) VALUES (OLD.tenant_id, 0, -1)
+              ON CONFLICT (tenant_id, shard) DO UPDATE SET n = n - 1;
+            END
+            """
+        )
+
+
+def downgrade() -> None:
+    if _pg():
+        op.execute("DROP TRIGGER IF EXISTS users_count_insert ON users")
+        op.execute("DROP TRIGGER IF EXISTS users_count_delete ON users")
+        op.execute("DROP FUNCTION IF EXISTS authkeep_user_counts_add()")
+        op.execute("DROP FUNCTION IF EXISTS authkeep_user_counts_remove()")
+        op.execute("DROP INDEX IF EXISTS ix_users_identities")
+        for field in _SEARCH_FIELDS:
+            op.execute(f"DROP INDEX IF EXISTS ix_users_trgm_{field}")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS users_count_insert")
+        op.execute("DROP TRIGGER IF EXISTS users_count_delete")
+    for field in ("username", "primary_phone", "name", "id"):
+        op.drop_index(f"ix_users_lower_{field}", table_name="users")
+    op.drop_index("uq_users_lower_primary_email", table_name="users")
+    op.drop_index("ix_users_tenant_id_created_at_id", table_name="users")
+    op.drop_table("user_counts")
+    op.drop_index("ix_user_sso_identities_tenant_id_user_id", table_name="user_sso_identities")
+    op.drop_table("user_sso_identities")
+    op.drop_index("ix_personal_access_tokens_tenant_id_value_hash", table_name="personal_access_tokens")
+    op.drop_table("personal_access_tokens")
