@@ -51,6 +51,7 @@ class Settings:
     bootstrap_client_id: str | None = None
     bootstrap_client_secret: str | None = None
     token_cache_size: int = 10_000
+    client_cache_seconds: float = 2.0
     log_level: str = "info"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -86,5 +87,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         bootstrap_client_id=env.get("AUTHKEEP_BOOTSTRAP_CLIENT_ID") or None,
         bootstrap_client_secret=env.get("AUTHKEEP_BOOTSTRAP_CLIENT_SECRET") or None,
         token_cache_size=int(env.get("AUTHKEEP_TOKEN_CACHE_SIZE", "10000")),
+        client_cache_seconds=float(env.get("AUTHKEEP_CLIENT_CACHE_SECONDS", "2")),
         log_level=env.get("AUTHKEEP_LOG_LEVEL", "info"),
     )

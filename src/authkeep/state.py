@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 
 from authkeep.auth.bearer import BearerVerifier
+from authkeep.cache import WriteAwareCache
 from authkeep.config import Settings
 from authkeep.domain import management_api
 from authkeep.oidc.keys import KeyRing
@@ -22,6 +24,8 @@ class TenantState:
     issuer: str
     keys: KeyRing
     verifier: BearerVerifier
+    clients: WriteAwareCache[tuple[str, str], Any]
+    grants: WriteAwareCache[tuple[str, str | None], Any]
 
 
 @dataclass
@@ -37,7 +41,10 @@ class AppState:
         verifier = BearerVerifier(
             tenant_id, keys, issuer, management_api.indicator(tenant_id), self.settings.token_cache_size
         )
-        tenant = TenantState(tenant_id, issuer, keys, verifier)
+        ttl = self.settings.client_cache_seconds
+        tenant = TenantState(
+            tenant_id, issuer, keys, verifier, WriteAwareCache(self.db, ttl), WriteAwareCache(self.db, ttl)
+        )
         self.tenants[tenant_id] = tenant
         return tenant
 

@@ -76,6 +76,29 @@ def _sign(tenant: TenantState, claims: dict[str, Any]) -> str:
     return jws.serialize_compact(header, orjson.dumps(claims), key.key, algorithms=[ALGORITHM])
 
 
+async def _client(state: AppState, tenant: TenantState, client_id: str) -> clients.ClientRecord:
+    key = (tenant.id, client_id)
+    client = tenant.clients.get(key)
+    if client is None:
+        async with state.db.read() as conn:
+            client = await clients.find_client(conn, tenant.id, client_id)
+        if client is None:
+            raise OAuthError("invalid_client", f"invalid client {client_id}")
+        tenant.clients.put(key, client)
+    return client
+
+
+async def _grant(state: AppState, tenant: TenantState, app_id: str, indicator: str | None) -> clients.ResourceGrant | None:
+    key = (app_id, indicator)
+    grant = tenant.grants.get(key)
+    if grant is None:
+        async with state.db.read() as conn:
+            grant = await clients.resource_grant(conn, tenant.id, app_id, indicator)
+        if grant is not None:
+            tenant.grants.put(key, grant)
+    return grant
+
+
 async def token_endpoint(request: Request) -> Response:
     state: AppState = request.app.state.authkeep
     parse_error = request.query_params.get("parse_error") != "false"
@@ -102,29 +125,23 @@ async def handle(request: Request, state: AppState, tenant: TenantState) -> byte
         form[key] = value
 
     creds = read_credentials(request.headers.get("authorization"), form)
-    async with state.db.read() as conn:
-        client = await clients.find_client(conn, tenant.id, creds.client_id)
-        if client is None:
-            raise OAuthError("invalid_client", f"invalid client {creds.client_id}")
-        verify_secret(client, creds, state.box, tenant.issuer)
+    client = await _client(state, tenant, creds.client_id)
+    verify_secret(client, creds, state.box, tenant.issuer)
 
-        grant_type = form.get("grant_type")
-        if not grant_type:
-            raise OAuthError("invalid_request", "missing required parameter 'grant_type'")
-        if grant_type != "client_credentials":
-            raise OAuthError("unsupported_grant_type", "unsupported grant_type requested")
-        if client.type != "MachineToMachine":
-            raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
-
-        if form.get("organization_id"):
-            # Organization tokens arrive with the organizations feature; until then no app is a member.
-            raise OAuthError("access_denied", "app has not associated with the organization", 403)
-        if len(resources) > 1:
-            raise OAuthError(
-                "invalid_target", "only a single resource indicator value is supported for this grant type"
-            )
-        indicator = resources[0] if resources else None
-        grant = await clients.resource_grant(conn, tenant.id, client.id, indicator)
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", "missing required parameter 'grant_type'")
+    if grant_type != "client_credentials":
+        raise OAuthError("unsupported_grant_type", "unsupported grant_type requested")
+    if client.type != "MachineToMachine":
+        raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
+    if form.get("organization_id"):
+        # Organization tokens arrive with the organizations feature; until then no app is a member.
+        raise OAuthError("access_denied", "app has not associated with the organization", 403)
+    if len(resources) > 1:
+        raise OAuthError("invalid_target", "only a single resource indicator value is supported for this grant type")
+    indicator = resources[0] if resources else None
+    grant = await _grant(state, tenant, client.id, indicator)
     if grant is None:
         if indicator is None:
             raise OAuthError("invalid_target", "both `resource` and `organization_id` are not provided")

@@ -68,10 +68,15 @@ class Database:
         self.engine = create_engine(url)
         self.is_sqlite = url.startswith("sqlite")
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
+        # Reads need no BEGIN/ROLLBACK round trips on PostgreSQL: each statement sees committed data.
+        self._read_engine = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Bumped after every committed write in this process; caches compare it to stay coherent.
+        self.generation = 0
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        """For reads only. Several statements here are not one snapshot on PostgreSQL."""
+        async with self._read_engine.connect() as conn:
             yield conn
 
     @asynccontextmanager
@@ -79,8 +84,11 @@ class Database:
         async with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-            async with conn.begin():
-                yield conn
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                self.generation += 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()
