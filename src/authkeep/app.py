@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +35,17 @@ def _error(exc: LogtoError) -> Response:
     return json_response(exc.body(), exc.status)
 
 
+def with_etag(request: Request, response: Response) -> Response:
+    """Strong ETag over the body, shaped like the `etag` package Logto uses; honours If-None-Match."""
+    body = bytes(response.body)
+    digest = base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()[:27]
+    tag = f'"{len(body):x}-{digest}"'
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return response
+
+
 def _management_endpoint(spec: RouteSpec) -> Any:
     handler, status = spec.handler, spec.status
 
@@ -50,10 +63,14 @@ def _management_endpoint(spec: RouteSpec) -> Any:
                 raise
             return _error(mapped)
         if isinstance(result, Response):
-            return result
-        if result is None:
+            response = result
+        elif result is None:
             return empty(status)
-        return Response(dumps(result), status_code=status, media_type=JSON_TYPE)
+        else:
+            response = Response(dumps(result), status_code=status, media_type=JSON_TYPE)
+        if request.method == "GET" and response.status_code == 200:
+            return with_etag(request, response)
+        return response
 
     endpoint.__name__ = handler.__name__
     return endpoint
