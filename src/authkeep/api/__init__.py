@@ -1,5 +1,5 @@
 """Management API routes, one module per Logto tag. Routes only: rules live in domain/."""
 
-from authkeep.api import applications, resources, roles
+from authkeep.api import applications, configs, resources, roles, users
 
-ROUTERS = [applications.router, resources.router, roles.router]
+ROUTERS = [applications.router, resources.router, roles.router, users.router, configs.router]

@@ -1,0 +1,477 @@
+"""SQL for the Users API: users, their roles, organizations, PATs and SSO identities.
+
+Every query filters on `tenant_id`. The user list reads its unfiltered Total-Number from the
+trigger-kept `user_counts` table and pages through a deferred join on
+`(tenant_id, created_at, id)`, scanning from the nearer end of the list for deep pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from authkeep import clock, ids
+from authkeep.dberrors import map_db_error
+from authkeep.errors import LogtoError, invalid_input
+from authkeep.paging import Page
+from authkeep.search import Search
+from authkeep.store import tables as T
+from authkeep.store.rows import USER_INFO_COLUMNS, role
+from authkeep.store.search_sql import search_condition
+
+U = T.users
+UR = T.users_roles
+R = T.roles
+PAT = T.personal_access_tokens
+SSO = T.user_sso_identities
+INTERNAL_ROLE_PREFIX = "#internal:"
+
+SEARCH_COLUMNS = {
+    "id": U.c.id,
+    "primary_email": U.c.primary_email,
+    "primary_phone": U.c.primary_phone,
+    "username": U.c.username,
+    "name": U.c.name,
+}
+ROLE_SEARCH_COLUMNS = {"id": R.c.id, "name": R.c.name, "description": R.c.description}
+LIST_COLUMNS = (*USER_INFO_COLUMNS, U.c.password_encryption_method)
+
+# Unique constraints/indexes -> the user-facing code Logto maps them to.
+_UNIQUE_CODES = (
+    ("primary_email", "user.email_already_in_use"),
+    ("username", "user.username_already_in_use"),
+    ("primary_phone", "user.phone_already_in_use"),
+    ("personal_access_tokens", "user.personal_access_token_name_exists"),
+)
+
+
+def unique_error(exc: DBAPIError) -> LogtoError | None:
+    """A unique violation on a users/PAT constraint as Logto reports it, else the generic map."""
+    text = str(exc.orig).lower()
+    mapped = map_db_error(exc)
+    if mapped is not None and mapped.code == "entity.unique_integrity_violation":
+        for needle, code in _UNIQUE_CODES:
+            if needle in text:
+                return LogtoError(code, 422)
+    return mapped
+
+
+def _raise_db(exc: DBAPIError) -> None:
+    mapped = unique_error(exc)
+    if mapped is not None:
+        raise mapped from None
+    raise exc
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+async def find_user(conn: AsyncConnection, tenant_id: str, user_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(U).where(U.c.tenant_id == tenant_id, U.c.id == user_id))).first()
+
+
+async def get_user(conn: AsyncConnection, tenant_id: str, user_id: str) -> Row[Any]:
+    """The user row or Logto's 404 `entity.not_found`."""
+    row = await find_user(conn, tenant_id, user_id)
+    if row is None:
+        raise LogtoError("entity.not_found", 404)
+    return row
+
+
+async def identifier_conflict(
+    conn: AsyncConnection,
+    tenant_id: str,
+    *,
+    username: str | None = None,
+    email: str | None = None,
+    phones: Sequence[str] = (),
+    username_case_sensitive: bool = True,
+    exclude_user_id: str | None = None,
+) -> set[str]:
+    """Which of username/email/phone another user already holds (one query)."""
+    clauses: list[ColumnElement[bool]] = []
+    if username:
+        clauses.append(U.c.username == username if username_case_sensitive else func.lower(U.c.username) == username.lower())
+    if email:
+        clauses.append(func.lower(U.c.primary_email) == email.lower())
+    if phones:
+        clauses.append(U.c.primary_phone.in_(list(phones)))
+    if not clauses:
+        return set()
+    cond = and_(U.c.tenant_id == tenant_id, or_(*clauses))
+    if exclude_user_id:
+        cond = and_(cond, U.c.id != exclude_user_id)
+    rows = (await conn.execute(select(U.c.username, U.c.primary_email, U.c.primary_phone).where(cond).limit(10))).all()
+    taken: set[str] = set()
+    for r in rows:
+        if username and r.username is not None and (
+            r.username == username if username_case_sensitive else r.username.lower() == username.lower()
+        ):
+            taken.add("username")
+        if email and r.primary_email is not None and r.primary_email.lower() == email.lower():
+            taken.add("email")
+        if phones and r.primary_phone in phones:
+            taken.add("phone")
+    return taken
+
+
+def _identity_match(dialect: str, target: str, social_id: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return U.c.identities.op("@>")(func.jsonb_build_object(target, func.jsonb_build_object("userId", social_id)))
+    path = '$."' + target.replace("\\", "\\\\").replace('"', '\\"') + '".userId'
+    return func.json_extract(U.c.identities, path) == social_id
+
+
+async def identity_taken(
+    conn: AsyncConnection, dialect: str, tenant_id: str, target: str, social_id: str, exclude_user_id: str
+) -> bool:
+    q = select(U.c.id).where(
+        U.c.tenant_id == tenant_id, _identity_match(dialect, target, social_id), U.c.id != exclude_user_id
+    )
+    return (await conn.execute(q.limit(1))).first() is not None
+
+
+async def default_role_ids(conn: AsyncConnection, tenant_id: str) -> list[str]:
+    q = select(R.c.id).where(R.c.tenant_id == tenant_id, R.c.is_default.is_(True), R.c.type == "User")
+    return list((await conn.execute(q)).scalars())
+
+
+async def insert_user(conn: AsyncConnection, tenant_id: str, values: dict[str, Any]) -> Row[Any]:
+    """Insert a user and give it the tenant's default User roles, in the caller's transaction."""
+    now = clock.now_ms()
+    row = {
+        "tenant_id": tenant_id,
+        "id": ids.short_id(),
+        "profile": {},
+        "identities": {},
+        "custom_data": {},
+        "logto_config": {},
+        "mfa_verifications": [],
+        "is_suspended": False,
+        "is_password_expired": False,
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
+    roles = await default_role_ids(conn, tenant_id)
+    try:
+        created = (await conn.execute(U.insert().values(**row).returning(*U.c))).one()
+        if roles:
+            await conn.execute(
+                UR.insert(),
+                [{"tenant_id": tenant_id, "id": ids.standard_id(), "user_id": row["id"], "role_id": r} for r in roles],
+            )
+    except DBAPIError as exc:
+        _raise_db(exc)
+        raise
+    return created
+
+
+async def update_user(conn: AsyncConnection, tenant_id: str, user_id: str, values: dict[str, Any]) -> Row[Any]:
+    """UPDATE … RETURNING; `updated_at` moves on every update (Logto's trigger)."""
+    if not values:
+        raise LogtoError("entity.invalid_input", 422)
+    stmt = (
+        update(U)
+        .where(U.c.tenant_id == tenant_id, U.c.id == user_id)
+        .values(**values, updated_at=clock.now_ms())
+        .returning(*U.c)
+    )
+    try:
+        row = (await conn.execute(stmt)).first()
+    except DBAPIError as exc:
+        _raise_db(exc)
+        raise
+    if row is None:
+        raise LogtoError("entity.not_exists", 404, name="user")
+    return row
+
+
+async def merge_json(
+    conn: AsyncConnection, dialect: str, tenant_id: str, user_id: str, column: str, patch: dict[str, Any]
+) -> Row[Any]:
+    """Shallow-merge top-level keys into a JSON object column (`coalesce(col,'{}') || patch`)."""
+    col = U.c[column]
+    if dialect == "postgresql":
+        merged: Any = func.coalesce(col, literal({}, T.Json)).op("||")(literal(patch, T.Json))
+        return await update_user(conn, tenant_id, user_id, {column: merged})
+    row = await get_user(conn, tenant_id, user_id)
+    current = row._mapping[column] if isinstance(row._mapping[column], dict) else {}
+    return await update_user(conn, tenant_id, user_id, {column: {**current, **patch}})
+
+
+async def delete_user(conn: AsyncConnection, tenant_id: str, user_id: str) -> None:
+    result = await conn.execute(delete(U).where(U.c.tenant_id == tenant_id, U.c.id == user_id))
+    if result.rowcount < 1:
+        raise LogtoError("entity.not_found", 404)
+
+
+def _list_conditions(
+    dialect: str, tenant_id: str, search: Search, exclude_role_id: str | None, exclude_org_id: str | None
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [U.c.tenant_id == tenant_id]
+    if search:
+        conds.append(search_condition(search, SEARCH_COLUMNS, dialect))
+    if exclude_role_id:
+        conds.append(~exists().where(UR.c.role_id == exclude_role_id, UR.c.user_id == U.c.id))
+    if exclude_org_id:
+        our = T.organization_user_relations
+        conds.append(~exists().where(our.c.organization_id == exclude_org_id, our.c.user_id == U.c.id))
+    return conds
+
+
+async def count_all_users(conn: AsyncConnection, tenant_id: str) -> int:
+    q = select(func.coalesce(func.sum(T.user_counts.c.n), 0)).where(T.user_counts.c.tenant_id == tenant_id)
+    return int((await conn.execute(q)).scalar_one())
+
+
+def _data_error(exc: DBAPIError) -> LogtoError:
+    mapped = map_db_error(exc)
+    if mapped is not None:
+        return mapped
+    return invalid_input("Invalid search value.")
+
+
+async def list_users(
+    conn: AsyncConnection,
+    dialect: str,
+    tenant_id: str,
+    search: Search,
+    page: Page,
+    exclude_role_id: str | None = None,
+    exclude_org_id: str | None = None,
+) -> tuple[list[Row[Any]], int]:
+    """One page (created_at desc, id desc) and the exact total of the filtered set."""
+    conds = _list_conditions(dialect, tenant_id, search, exclude_role_id, exclude_org_id)
+    filtered = len(conds) > 1
+    try:
+        if filtered:
+            total = int((await conn.execute(select(func.count()).select_from(U).where(*conds))).scalar_one())
+        else:
+            total = await count_all_users(conn, tenant_id)
+        if page.offset >= total:
+            return [], total
+        remaining = total - page.offset
+        limit = min(page.limit, remaining)
+        if page.offset > total // 2:
+            # Deep page: walk from the oldest end, which is nearer.
+            keys = (
+                select(U.c.id)
+                .where(*conds)
+                .order_by(U.c.created_at.asc(), U.c.id.asc())
+                .limit(limit)
+                .offset(remaining - limit)
+            )
+        else:
+            keys = (
+                select(U.c.id)
+                .where(*conds)
+                .order_by(U.c.created_at.desc(), U.c.id.desc())
+                .limit(limit)
+                .offset(page.offset)
+            )
+        sub = keys.subquery("page")
+        q = (
+            select(*LIST_COLUMNS)
+            .select_from(U.join(sub, U.c.id == sub.c.id))
+            .order_by(U.c.created_at.desc(), U.c.id.desc())
+        )
+        rows = list((await conn.execute(q)).all())
+    except DBAPIError as exc:
+        raise _data_error(exc) from None
+    return rows, total
+
+
+# --- roles of a user -------------------------------------------------------------------------
+
+
+def _user_role_conditions(tenant_id: str, user_id: str) -> list[ColumnElement[bool]]:
+    return [
+        UR.c.tenant_id == tenant_id,
+        UR.c.user_id == user_id,
+        R.c.type == "User",
+        func.substr(R.c.name, 1, len(INTERNAL_ROLE_PREFIX)) != INTERNAL_ROLE_PREFIX,
+    ]
+
+
+async def list_user_roles(
+    conn: AsyncConnection, dialect: str, tenant_id: str, user_id: str, search: Search, page: Page
+) -> tuple[list[dict[str, Any]], int]:
+    conds = _user_role_conditions(tenant_id, user_id)
+    if search:
+        conds.append(search_condition(search, ROLE_SEARCH_COLUMNS, dialect))
+    base = R.join(UR, UR.c.role_id == R.c.id)
+    try:
+        total = int((await conn.execute(select(func.count()).select_from(base).where(*conds))).scalar_one())
+        q = (
+            select(R)
+            .select_from(base)
+            .where(*conds)
+            .order_by(R.c.created_at.asc(), R.c.id.asc())
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+        rows = (await conn.execute(q)).all()
+    except DBAPIError as exc:
+        raise _data_error(exc) from None
+    return [role(r) for r in rows], total
+
+
+async def user_role_ids(conn: AsyncConnection, tenant_id: str, user_id: str) -> list[str]:
+    q = select(UR.c.role_id).where(UR.c.tenant_id == tenant_id, UR.c.user_id == user_id)
+    return list((await conn.execute(q)).scalars())
+
+
+async def roles_by_ids(conn: AsyncConnection, tenant_id: str, role_ids: Sequence[str]) -> dict[str, Row[Any]]:
+    if not role_ids:
+        return {}
+    q = select(R.c.id, R.c.type).where(R.c.tenant_id == tenant_id, R.c.id.in_(list(role_ids)))
+    return {r.id: r for r in (await conn.execute(q)).all()}
+
+
+async def add_user_roles(conn: AsyncConnection, tenant_id: str, user_id: str, role_ids: Sequence[str]) -> None:
+    if role_ids:
+        await conn.execute(
+            UR.insert(),
+            [{"tenant_id": tenant_id, "id": ids.standard_id(), "user_id": user_id, "role_id": r} for r in role_ids],
+        )
+
+
+async def remove_user_roles(conn: AsyncConnection, tenant_id: str, user_id: str, role_ids: Sequence[str]) -> int:
+    if not role_ids:
+        return 0
+    result = await conn.execute(
+        delete(UR).where(UR.c.tenant_id == tenant_id, UR.c.user_id == user_id, UR.c.role_id.in_(list(role_ids)))
+    )
+    return int(result.rowcount)
+
+
+# --- organizations of a user -------------------------------------------------------------------
+
+
+async def user_organizations(conn: AsyncConnection, tenant_id: str, user_id: str) -> list[dict[str, Any]]:
+    o, our = T.organizations, T.organization_user_relations
+    orur, orole = T.organization_role_user_relations, T.organization_roles
+    q = (
+        select(o, orole.c.id.label("role_id"), orole.c.name.label("role_name"))
+        .select_from(
+            our.join(o, o.c.id == our.c.organization_id)
+            .outerjoin(
+                orur,
+                and_(
+                    orur.c.user_id == our.c.user_id,
+                    orur.c.organization_id == our.c.organization_id,
+                    orur.c.tenant_id == our.c.tenant_id,
+                ),
+            )
+            .outerjoin(orole, orole.c.id == orur.c.organization_role_id)
+        )
+        .where(our.c.tenant_id == tenant_id, our.c.user_id == user_id)
+        .order_by(o.c.created_at.asc(), o.c.id.asc(), orole.c.name.asc())
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for r in (await conn.execute(q)).all():
+        m = r._mapping
+        org = out.get(m["id"])
+        if org is None:
+            org = out[m["id"]] = {
+                "tenantId": m["tenant_id"],
+                "id": m["id"],
+                "name": m["name"],
+                "description": m["description"],
+                "customData": m["custom_data"],
+                "isMfaRequired": m["is_mfa_required"],
+                "color": m["color"],
+                "branding": m["branding"],
+                "customCss": m["custom_css"],
+                "createdAt": m["created_at"],
+                "organizationRoles": [],
+            }
+        if m["role_id"] is not None:
+            org["organizationRoles"].append({"id": m["role_id"], "name": m["role_name"]})
+    return list(out.values())
+
+
+# --- personal access tokens --------------------------------------------------------------------
+
+
+def pat_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+async def list_pats(conn: AsyncConnection, tenant_id: str, user_id: str) -> list[Row[Any]]:
+    q = select(PAT).where(PAT.c.tenant_id == tenant_id, PAT.c.user_id == user_id).order_by(PAT.c.created_at, PAT.c.name)
+    return list((await conn.execute(q)).all())
+
+
+async def insert_pat(conn: AsyncConnection, values: dict[str, Any]) -> Row[Any]:
+    try:
+        return (await conn.execute(PAT.insert().values(**values).returning(*PAT.c))).one()
+    except DBAPIError as exc:
+        _raise_db(exc)
+        raise
+
+
+async def rename_pat(conn: AsyncConnection, tenant_id: str, user_id: str, name: str, new_name: str) -> Row[Any]:
+    stmt = (
+        update(PAT)
+        .where(PAT.c.tenant_id == tenant_id, PAT.c.user_id == user_id, PAT.c.name == name)
+        .values(name=new_name)
+        .returning(*PAT.c)
+    )
+    try:
+        row = (await conn.execute(stmt)).first()
+    except DBAPIError as exc:
+        _raise_db(exc)
+        raise
+    if row is None:
+        raise LogtoError("entity.not_exists", 404, name="personal_access_token")
+    return row
+
+
+async def delete_pat(conn: AsyncConnection, tenant_id: str, user_id: str, name: str) -> None:
+    result = await conn.execute(
+        delete(PAT).where(PAT.c.tenant_id == tenant_id, PAT.c.user_id == user_id, PAT.c.name == name)
+    )
+    if result.rowcount < 1:
+        raise LogtoError("entity.not_found", 404)
+
+
+# --- enterprise SSO identities -----------------------------------------------------------------
+
+
+def sso_identity(row: Row[Any]) -> dict[str, Any]:
+    m = row._mapping
+    return {
+        "tenantId": m["tenant_id"],
+        "id": m["id"],
+        "userId": m["user_id"],
+        "issuer": m["issuer"],
+        "identityId": m["identity_id"],
+        "detail": m["detail"],
+        "createdAt": m["created_at"],
+        "updatedAt": m["updated_at"],
+        "ssoConnectorId": m["sso_connector_id"],
+    }
+
+
+async def sso_identities(conn: AsyncConnection, tenant_id: str, user_id: str) -> list[dict[str, Any]]:
+    q = select(SSO).where(SSO.c.tenant_id == tenant_id, SSO.c.user_id == user_id).order_by(SSO.c.created_at, SSO.c.id)
+    return [sso_identity(r) for r in (await conn.execute(q)).all()]
+
