@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -15,28 +17,45 @@ from tests.server import Server, create_pg_database, drop_pg_database, pg_availa
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    backend = request.param
+@contextmanager
+def fresh_server(backend: str, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A server with its own new database, for tests that change global state (keys, limits)."""
     if backend == "postgres":
         if not pg_available():
             if IN_CI:
                 pytest.fail("PostgreSQL at 127.0.0.1:5432 is required in CI")
             pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
         name = create_pg_database()
-        srv = start_server(backend, f"postgresql://postgres@127.0.0.1:5432/{name}")
         try:
-            yield srv
+            srv = start_server(backend, f"postgresql://postgres@127.0.0.1:5432/{name}", extra_env)
+            try:
+                yield srv
+            finally:
+                srv.stop()
         finally:
-            srv.stop()
             drop_pg_database(name)
     else:
         tmp = tempfile.mkdtemp(prefix="authkeep-sqlite-")
-        srv = start_server(backend, f"sqlite:///{tmp}/authkeep.db")
+        srv = start_server(backend, f"sqlite:///{tmp}/authkeep.db", extra_env)
         try:
             yield srv
         finally:
             srv.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """The shared server: tests on it must not change global state."""
+    with fresh_server(request.param) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def own_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server for one test module alone."""
+    with fresh_server(request.param) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

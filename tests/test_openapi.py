@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from authkeep.api import ROUTERS
-from scripts.build_openapi import ANONYMOUS
+from scripts.build_openapi import ANONYMOUS, openapi_path
 from tests.server import Server
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -19,7 +19,7 @@ def test_document_matches_routes(server: Server) -> None:
     doc = httpx.get(server.base_url + "/api/swagger.json").json()
     assert doc == httpx.get(server.base_url + "/api/.well-known/management.openapi.json").json()
     documented = _documented(doc)
-    routes = {(s.method.lower(), "/api" + s.path): s for r in ROUTERS for s in r.routes}
+    routes = {(s.method.lower(), openapi_path(s.path)): s for r in ROUTERS for s in r.routes}
     assert set(documented) == set(routes) | ANONYMOUS
     for key, spec in routes.items():
         statuses = {int(code) for code in documented[key]["responses"] if code.isdigit()}

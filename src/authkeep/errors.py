@@ -55,7 +55,16 @@ MESSAGES: dict[str, str] = {
     "application.cloudflare_unknown_error": "Got unknown error when requesting Cloudflare API",
     "application.protected_application_only": "The feature is only available for protected applications.",
     "application.device_flow_native_only": "Device flow is only available for native applications.",
-    "application.device_flow_not_changeable": "Device flow setting cannot be changed after creation.",
+    "application.device_flow_not_changeable": "Device flow cannot be changed after application creation.",
+    "application.third_party_application_cannot_enable_token_exchange": (
+        "Third-party applications are not allowed to enable token exchange."
+    ),
+    "application.protected_application_misconfigured": "Protected application is misconfigured.",
+    "application.invalid_subdomain": "Invalid subdomain.",
+    "application.custom_domain_not_found": "Custom domain not found.",
+    "application.should_delete_custom_domains_first": "Should delete custom domains first.",
+    "domain.not_configured": "Domain hostname provider is not configured.",
+    "domain.limit_to_one_domain": "You can only have one custom domain.",
     "application.third_party_application_only": "The feature is only available for third-party applications.",
     "application.user_consent_scopes_not_found": "Invalid user consent scopes.",
     "application.consent_management_api_scopes_not_allowed": "Management API scopes are not allowed.",
@@ -95,6 +104,9 @@ MESSAGES: dict[str, str] = {
     "oidc.session_not_found": "Session not found.",
     "oidc.invalid_grant": "Grant request is invalid.",
     "oidc.invalid_request": "Request is invalid.",
+    "oidc.key_required": "At least one key is required.",
+    "oidc.key_not_found": "The key with ID {id} is not found.",
+    "oidc.only_previous_key_can_be_deleted": "Only the previous key can be deleted.",
 }
 
 

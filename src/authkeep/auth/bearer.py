@@ -18,7 +18,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from authkeep.errors import LogtoError
-from authkeep.oidc.keys import ALGORITHM, KeyRing
+from authkeep.oidc.keys import ALGORITHMS, KeyRing
 
 
 @dataclass(frozen=True)
@@ -97,14 +97,17 @@ class BearerVerifier:
             header = _b64json(parts[0])
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
             raise _unauthorized("ERR_JWS_INVALID", "JWSInvalid") from None
-        if header.get("alg") != ALGORITHM:
+        alg = header.get("alg")
+        if alg not in ALGORITHMS.values():
             raise _unauthorized("ERR_JOSE_ALG_NOT_ALLOWED", "JOSEAlgNotAllowed")
         kid = header.get("kid")
         key = await self.keys.find_or_reload(kid) if isinstance(kid, str) else None
         if key is None:
             raise _unauthorized("ERR_JWKS_NO_MATCHING_KEY", "JWKSNoMatchingKey")
+        if alg != key.alg:  # the key, not the token, decides the algorithm
+            raise _unauthorized("ERR_JOSE_ALG_NOT_ALLOWED", "JOSEAlgNotAllowed")
         try:
-            obj = jws.deserialize_compact(token, key.key, algorithms=[ALGORITHM])
+            obj = jws.deserialize_compact(token, key.key, algorithms=[key.alg])
         except JoseError as exc:
             if exc.error == "bad_signature":
                 raise _unauthorized(

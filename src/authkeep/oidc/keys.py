@@ -1,4 +1,6 @@
-"""Signing keys: EC P-384 (ES384), kid = RFC 7638 thumbprint, private halves sealed at rest.
+"""Signing keys: EC P-384 (ES384) by default or RSA (RS256), kid = RFC 7638 thumbprint, private
+halves sealed at rest. Statuses follow Logto: Current signs, Next is published ahead of its
+`effectiveAt`, Previous still verifies (logto-facts §4.9).
 
 Every instance reads keys from the database and refreshes them on a short interval, so all
 instances on one database serve the same JWKS and accept each other's tokens.
@@ -11,7 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from joserfc.jwk import ECKey
+import orjson
+from joserfc.jwk import ECKey, RSAKey
 
 from authkeep import clock, ids
 from authkeep.secretbox import SecretBox
@@ -19,6 +22,7 @@ from authkeep.store import keys as key_store
 from authkeep.store.db import Database
 
 ALGORITHM = "ES384"
+ALGORITHMS = {"EC": "ES384", "RSA": "RS256"}
 _STATUS_ORDER = {"Current": 0, "Next": 1, "Previous": 2}
 
 
@@ -26,30 +30,59 @@ _STATUS_ORDER = {"Current": 0, "Next": 1, "Previous": 2}
 class SigningKey:
     id: str
     kid: str
+    alg: str
     status: str
-    key: ECKey
+    key: ECKey | RSAKey
     public_jwk: dict[str, Any]
     created_at: int
 
 
-def new_key_row(tenant_id: str, box: SecretBox, status: str = "Current") -> dict[str, Any]:
-    key = ECKey.generate_key("P-384", private=True)
+def new_key_row(tenant_id: str, box: SecretBox, status: str = "Current", algorithm: str = "EC") -> dict[str, Any]:
+    key: ECKey | RSAKey = ECKey.generate_key("P-384", private=True) if algorithm == "EC" else RSAKey.generate_key(2048, private=True)
     key_id = ids.standard_id()
-    kid = key.thumbprint()
     public = key.as_dict(private=False)
-    jwk = {"kty": "EC", "use": "sig", "kid": kid, "alg": ALGORITHM, "crv": public["crv"], "x": public["x"], "y": public["y"]}
-    pem = key.as_pem(private=True).decode()
+    head = {"kty": public["kty"], "use": "sig", "kid": key.thumbprint(), "alg": ALGORITHMS[algorithm]}
+    fields = ("crv", "x", "y") if algorithm == "EC" else ("e", "n")
+    jwk = {**head, **{f: public[f] for f in fields}}
     return {
         "tenant_id": tenant_id,
         "id": key_id,
         "kind": "private",
-        "algorithm": "EC",
+        "algorithm": algorithm,
         "status": status,
-        "encrypted_value": box.seal(pem, aad=key_id),
+        "encrypted_value": box.seal(key.as_pem(private=True).decode(), aad=key_id),
         "public_jwk": jwk,
         "created_at": clock.now_ms(),
         "effective_at": None,
     }
+
+
+def new_cookie_key_row(tenant_id: str, box: SecretBox) -> dict[str, Any]:
+    key_id = ids.standard_id()
+    return {
+        "tenant_id": tenant_id,
+        "id": key_id,
+        "kind": "cookie",
+        "algorithm": "secret",
+        "status": "Current",
+        "encrypted_value": box.seal(ids.standard_secret(), aad=key_id),
+        "public_jwk": None,
+        "created_at": clock.now_ms(),
+        "effective_at": None,
+    }
+
+
+def effective_statuses(rows: list[dict[str, Any]], now_ms: int) -> dict[str, str]:
+    """A Next key whose time has come is Current, and the Current it replaces is Previous."""
+    statuses = {r["id"]: r["status"] for r in rows}
+    due = [r for r in rows if r["status"] == "Next" and r["effective_at"] is not None and r["effective_at"] <= now_ms]
+    if due:
+        for r in rows:
+            if statuses[r["id"]] == "Current":
+                statuses[r["id"]] = "Previous"
+        for r in due:
+            statuses[r["id"]] = "Current"
+    return statuses
 
 
 class KeyRing:
@@ -70,20 +103,16 @@ class KeyRing:
     async def refresh(self) -> None:
         async with self.db.read() as conn:
             rows = await key_store.list_keys(conn, self.tenant_id, "private")
-        now = clock.now_ms()
+        statuses = effective_statuses(rows, clock.now_ms())
         keys: list[SigningKey] = []
         for row in rows:
-            status = row["status"]
-            if status == "Next" and row["effective_at"] is not None and row["effective_at"] <= now:
-                status = "Current"
             pem = self.box.open(row["encrypted_value"], aad=row["id"])
-            key = ECKey.import_key(pem)
-            keys.append(SigningKey(row["id"], row["public_jwk"]["kid"], status, key, row["public_jwk"], row["created_at"]))
+            key: ECKey | RSAKey = ECKey.import_key(pem) if row["algorithm"] == "EC" else RSAKey.import_key(pem)
+            jwk = row["public_jwk"]
+            keys.append(SigningKey(row["id"], jwk["kid"], jwk["alg"], statuses[row["id"]], key, jwk, row["created_at"]))
         keys.sort(key=lambda k: (_STATUS_ORDER.get(k.status, 9), -k.created_at))
         self._keys = keys
         self._by_kid = {k.kid: k for k in keys}
-        import orjson
-
         self.jwks_body = orjson.dumps({"keys": [k.public_jwk for k in keys]})
         self._loaded_at = time.monotonic()
 

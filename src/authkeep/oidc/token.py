@@ -14,7 +14,6 @@ from starlette.responses import Response
 from authkeep import clock, ids
 from authkeep.oidc.client_auth import read_credentials, verify_secret
 from authkeep.oidc.errors import OAuthError
-from authkeep.oidc.keys import ALGORITHM
 from authkeep.state import AppState, TenantState
 from authkeep.store import clients
 
@@ -72,8 +71,8 @@ async def _read_form(request: Request) -> list[tuple[str, str]]:
 
 def _sign(tenant: TenantState, claims: dict[str, Any]) -> str:
     key = tenant.keys.current
-    header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": key.kid}
-    return jws.serialize_compact(header, orjson.dumps(claims), key.key, algorithms=[ALGORITHM])
+    header = {"alg": key.alg, "typ": "at+jwt", "kid": key.kid}
+    return jws.serialize_compact(header, orjson.dumps(claims), key.key, algorithms=[key.alg])
 
 
 async def _client(state: AppState, tenant: TenantState, client_id: str) -> clients.ClientRecord:

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
 from authkeep.domain import management_api as mapi
-from authkeep.oidc.keys import new_key_row
+from authkeep.oidc.keys import new_cookie_key_row, new_key_row
 from authkeep.secretbox import SecretBox
 from authkeep.store import tables as T
 
@@ -86,4 +86,5 @@ async def seed_tenant(conn: AsyncConnection, tenant_id: str, box: SecretBox) -> 
         ],
     )
     await conn.execute(T.signing_keys.insert().values(**new_key_row(tenant_id, box)))
+    await conn.execute(T.signing_keys.insert().values(**new_cookie_key_row(tenant_id, box)))
     return True
