@@ -98,6 +98,9 @@ def start_server(backend: str, database_url: str, extra_env: dict[str, str] | No
         "AUTHKEEP_BOOTSTRAP_CLIENT_SECRET": client_secret,
         "AUTHKEEP_ENDPOINT": f"http://127.0.0.1:{port}",
         "AUTHKEEP_LOG_LEVEL": "warning",
+        # The suite sends thousands of requests from one app and IP; limits are tested on their own.
+        "AUTHKEEP_RATE_LIMIT": "off",
+        "AUTHKEEP_TOKEN_RATE_LIMIT": "off",
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

@@ -46,17 +46,33 @@ def with_etag(request: Request, response: Response) -> Response:
     return response
 
 
+def _limited(unavailable: bool) -> LogtoError:
+    if unavailable:
+        return LogtoError("request.rate_limiter_unavailable", 503)
+    return LogtoError("request.too_many_requests", 429)
+
+
 def _management_endpoint(spec: RouteSpec) -> Any:
     handler, status = spec.handler, spec.status
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.authkeep
         tenant = state.tenant_for(request)
+        limit_headers: dict[str, str] = {}
         try:
             principal = await tenant.verifier.authenticate(request.headers.get("authorization"))
+            if state.limiter and state.api_limit:
+                verdict = await state.limiter.check(
+                    state.api_limit, "api", f"{tenant.id}:{principal.client_id or principal.subject}"
+                )
+                limit_headers = verdict.headers
+                if not verdict.allowed:
+                    raise _limited(verdict.unavailable)
             result = await handler(Ctx(request, tenant, principal, state))
         except LogtoError as exc:
-            return _error(exc)
+            response = _error(exc)
+            response.headers.update(limit_headers)
+            return response
         except DBAPIError as exc:
             mapped = map_db_error(exc)
             if mapped is None:
@@ -65,9 +81,11 @@ def _management_endpoint(spec: RouteSpec) -> Any:
         if isinstance(result, Response):
             response = result
         elif result is None:
-            return empty(status)
+            response = empty(status)
         else:
             response = Response(dumps(result), status_code=status, media_type=JSON_TYPE)
+        if limit_headers:
+            response.headers.update(limit_headers)
         if request.method == "GET" and response.status_code == 200:
             return with_etag(request, response)
         return response

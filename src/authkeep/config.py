@@ -52,6 +52,10 @@ class Settings:
     bootstrap_client_secret: str | None = None
     token_cache_size: int = 10_000
     client_cache_seconds: float = 2.0
+    rate_limit: str = "200/10 seconds"
+    token_rate_limit: str = "200/10 seconds"
+    redis_url: str | None = None
+    rate_limit_fail_open: bool = True
     log_level: str = "info"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -88,5 +92,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         bootstrap_client_secret=env.get("AUTHKEEP_BOOTSTRAP_CLIENT_SECRET") or None,
         token_cache_size=int(env.get("AUTHKEEP_TOKEN_CACHE_SIZE", "10000")),
         client_cache_seconds=float(env.get("AUTHKEEP_CLIENT_CACHE_SECONDS", "2")),
+        rate_limit=env.get("AUTHKEEP_RATE_LIMIT", "200/10 seconds"),
+        token_rate_limit=env.get("AUTHKEEP_TOKEN_RATE_LIMIT", "200/10 seconds"),
+        redis_url=env.get("AUTHKEEP_REDIS_URL") or None,
+        rate_limit_fail_open=env.get("AUTHKEEP_RATE_LIMIT_FAILURE", "open").strip().lower() != "closed",
         log_level=env.get("AUTHKEEP_LOG_LEVEL", "info"),
     )

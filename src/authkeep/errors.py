@@ -10,6 +10,8 @@ MESSAGES: dict[str, str] = {
     "guard.invalid_pagination": "The request pagination value is invalid.",
     "request.invalid_input": "Input is invalid. {details}",
     "request.general": "Request error occurred.",
+    "request.too_many_requests": "Too many requests. Please retry later.",
+    "request.rate_limiter_unavailable": "The rate limiter is unavailable. Please retry later.",
     "entity.not_exists_with_id": "The {name} with ID `{id}` does not exist.",
     "entity.not_found": "The resource does not exist.",
     "entity.not_exists": "The {name} does not exist.",

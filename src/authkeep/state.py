@@ -12,6 +12,7 @@ from authkeep.cache import WriteAwareCache
 from authkeep.config import Settings
 from authkeep.domain import management_api
 from authkeep.oidc.keys import KeyRing
+from authkeep.ratelimit import RateLimiter, RateLimitItem, parse_limit
 from authkeep.secretbox import SecretBox
 from authkeep.store.db import Database
 
@@ -34,6 +35,15 @@ class AppState:
     db: Database
     box: SecretBox
     tenants: dict[str, TenantState] = field(default_factory=dict)
+    limiter: RateLimiter | None = None
+    api_limit: RateLimitItem | None = None
+    token_limit: RateLimitItem | None = None
+
+    def __post_init__(self) -> None:
+        self.api_limit = parse_limit(self.settings.rate_limit)
+        self.token_limit = parse_limit(self.settings.token_rate_limit)
+        if self.api_limit or self.token_limit:
+            self.limiter = RateLimiter(self.settings.redis_url, self.settings.rate_limit_fail_open)
 
     def add_tenant(self, tenant_id: str) -> TenantState:
         keys = KeyRing(self.db, self.box, tenant_id)

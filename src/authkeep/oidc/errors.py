@@ -13,6 +13,8 @@ _MESSAGES = {
     "invalid_token": "Invalid token provided.",
     "invalid_scope": "Invalid scope: {{error_description}}.",
     "server_error": "An unknown OIDC error occurred. Please try again later.",
+    "rate_limited": "Too many requests. Please retry later.",
+    "temporarily_unavailable": "The service is temporarily unavailable. Please retry later.",
 }
 
 

@@ -101,12 +101,23 @@ async def _grant(state: AppState, tenant: TenantState, app_id: str, indicator: s
 async def token_endpoint(request: Request) -> Response:
     state: AppState = request.app.state.authkeep
     parse_error = request.query_params.get("parse_error") != "false"
+    limit_headers: dict[str, str] = {}
     try:
         tenant = state.tenant_for(request)
+        if state.limiter and state.token_limit:
+            ip = request.client.host if request.client else "unknown"
+            verdict = await state.limiter.check(state.token_limit, "token", f"{tenant.id}:{ip}")
+            limit_headers = verdict.headers
+            if verdict.unavailable:
+                raise OAuthError("temporarily_unavailable", "the rate limiter is unavailable", 503)
+            if not verdict.allowed:
+                raise OAuthError("rate_limited", f"too many requests, retry after {verdict.retry_after} seconds", 429)
         body = await handle(request, state, tenant)
     except OAuthError as exc:
-        return _error_response(exc, parse_error)
-    return Response(body, media_type="application/json; charset=utf-8", headers=_HEADERS)
+        response = _error_response(exc, parse_error)
+        response.headers.update(limit_headers)
+        return response
+    return Response(body, media_type="application/json; charset=utf-8", headers={**_HEADERS, **limit_headers})
 
 
 async def handle(request: Request, state: AppState, tenant: TenantState) -> bytes:
