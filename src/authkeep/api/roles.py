@@ -1,5 +1,234 @@
-"""Roles routes (Logto tag \"Roles\")."""
+"""Roles routes (Logto tag "Roles"): roles and their scopes, users and applications."""
 
-from authkeep.web import ApiRouter
+from __future__ import annotations
 
-router = ApiRouter()
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field
+from starlette.responses import Response
+
+from authkeep import paging, web
+from authkeep.api.context import Ctx
+from authkeep.api.resources import SCOPE_SEARCH, no_nul
+from authkeep.domain import roles as domain
+from authkeep.search import parse_search
+from authkeep.store import roles as store
+from authkeep.store import rows
+from authkeep.store import tables as T
+from authkeep.store.search_sql import search_condition
+
+router = web.ApiRouter()
+
+RoleType = Literal["User", "MachineToMachine"]
+RoleText = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(no_nul)]
+Id = Annotated[str, Field(min_length=1), AfterValidator(no_nul)]
+# Ids end up in one SQL IN list; bound it well below the drivers' parameter limits.
+MAX_IDS = 1000
+Ids = Annotated[list[Id], Field(min_length=1, max_length=MAX_IDS)]
+
+ROLE_SEARCH = {"id": T.roles.c.id, "name": T.roles.c.name, "description": T.roles.c.description}
+USER_SEARCH = {
+    "id": T.users.c.id,
+    "primary_email": T.users.c.primary_email,
+    "primary_phone": T.users.c.primary_phone,
+    "username": T.users.c.username,
+    "name": T.users.c.name,
+}
+APP_SEARCH = {
+    "id": T.applications.c.id,
+    "name": T.applications.c.name,
+    "description": T.applications.c.description,
+}
+
+
+class RoleQuery(web.Body):
+    type: RoleType = None  # type: ignore[assignment]
+    exclude_user_id: str = Field(None, alias="excludeUserId")  # type: ignore[assignment]
+    exclude_application_id: str = Field(None, alias="excludeApplicationId")  # type: ignore[assignment]
+
+
+class RoleCreate(web.Body):
+    name: RoleText
+    description: RoleText
+    type: RoleType = "User"
+    is_default: bool = Field(False, alias="isDefault")
+    scope_ids: Annotated[list[Id], Field(max_length=MAX_IDS)] = Field(None, alias="scopeIds")  # type: ignore[assignment]
+
+
+class RolePatch(web.Body):
+    # `type` is immutable: not a field, so it is dropped silently.
+    name: RoleText = None  # type: ignore[assignment]
+    description: RoleText = None  # type: ignore[assignment]
+    is_default: bool = Field(None, alias="isDefault")  # type: ignore[assignment]
+
+
+class ScopeIds(web.Body):
+    scope_ids: Ids = Field(alias="scopeIds")
+
+
+class UserIds(web.Body):
+    user_ids: Ids = Field(alias="userIds")
+
+
+class ApplicationIds(web.Body):
+    application_ids: Ids = Field(alias="applicationIds")
+
+
+@router.get("/roles")
+async def list_roles(ctx: Ctx) -> Response:
+    page = paging.parse_page(ctx.request)
+    assert page is not None
+    keys = ("type", "excludeUserId", "excludeApplicationId")
+    query = web.validate(
+        RoleQuery, {k: ctx.query[k] for k in keys if k in ctx.query}, where="query"
+    )
+    search = parse_search(ctx.query, tuple(ROLE_SEARCH))
+    cond = search_condition(search, ROLE_SEARCH, ctx.db.dialect)
+    async with ctx.db.read() as conn:
+        total, found = await store.list_roles(
+            conn,
+            ctx.tenant_id,
+            cond,
+            page,
+            query.type,
+            query.exclude_user_id,
+            query.exclude_application_id,
+        )
+        role_ids = [r.id for r in found]
+        users = await store.users_of(conn, ctx.tenant_id, role_ids)
+        apps = await store.applications_of(conn, ctx.tenant_id, role_ids)
+    items = [
+        {
+            **rows.role(r),
+            "usersCount": users[r.id].count,
+            "featuredUsers": users[r.id].featured,
+            "applicationsCount": apps[r.id].count,
+            "featuredApplications": apps[r.id].featured,
+        }
+        for r in found
+    ]
+    return paging.paged(ctx.request, items, total, page)
+
+
+@router.post("/roles", status=200)
+async def create_role(ctx: Ctx) -> dict[str, Any]:
+    body = await web.read_body(ctx.request, RoleCreate)
+    async with ctx.db.write() as conn:
+        values = await domain.create(
+            conn,
+            ctx.tenant_id,
+            body.name,
+            body.description,
+            body.type,
+            body.is_default,
+            body.scope_ids or [],
+        )
+    return rows.role(values)
+
+
+@router.get("/roles/{id}")
+async def get_role(ctx: Ctx) -> dict[str, Any]:
+    # `#internal:*` roles are hidden from lists only; by id they are reachable.
+    async with ctx.db.read() as conn:
+        return rows.role(await domain.require(conn, ctx.tenant_id, ctx.param("id")))
+
+
+@router.patch("/roles/{id}")
+async def update_role(ctx: Ctx) -> dict[str, Any]:
+    body = await web.read_body(ctx.request, RolePatch)
+    fields = {"name": "name", "description": "description", "is_default": "is_default"}
+    changes = {
+        col: getattr(body, attr) for attr, col in fields.items() if attr in body.model_fields_set
+    }
+    async with ctx.db.write() as conn:
+        return rows.role(await domain.update(conn, ctx.tenant_id, ctx.param("id"), changes))
+
+
+@router.delete("/roles/{id}")
+async def delete_role(ctx: Ctx) -> None:
+    async with ctx.db.write() as conn:
+        await domain.delete(conn, ctx.tenant_id, ctx.param("id"))
+
+
+@router.get("/roles/{id}/scopes")
+async def list_role_scopes(ctx: Ctx) -> Response:
+    page = paging.parse_page(ctx.request, optional=True)
+    role_id = ctx.param("id")
+    async with ctx.db.read() as conn:
+        await domain.require(conn, ctx.tenant_id, role_id)
+        search = parse_search(ctx.query, tuple(SCOPE_SEARCH))
+        cond = search_condition(search, SCOPE_SEARCH, ctx.db.dialect)
+        total, pairs = await store.list_role_scopes(conn, ctx.tenant_id, role_id, cond, page)
+    items = [
+        {**rows.scope(scope), "resource": rows.resource(resource)} for scope, resource in pairs
+    ]
+    return paging.paged(ctx.request, items, total, page)
+
+
+@router.post("/roles/{id}/scopes")
+async def add_role_scopes(ctx: Ctx) -> list[dict[str, Any]]:
+    body = await web.read_body(ctx.request, ScopeIds)
+    async with ctx.db.write() as conn:
+        scopes = await domain.add_scopes(conn, ctx.tenant_id, ctx.param("id"), body.scope_ids)
+    return [rows.scope(s) for s in scopes]
+
+
+@router.delete("/roles/{id}/scopes/{scopeId}")
+async def remove_role_scope(ctx: Ctx) -> None:
+    async with ctx.db.write() as conn:
+        await domain.remove_scope(conn, ctx.tenant_id, ctx.param("id"), ctx.param("scopeId"))
+
+
+@router.get("/roles/{id}/users")
+async def list_role_users(ctx: Ctx) -> Response:
+    page = paging.parse_page(ctx.request)
+    assert page is not None
+    role_id = ctx.param("id")
+    async with ctx.db.read() as conn:
+        await domain.require(conn, ctx.tenant_id, role_id)
+        search = parse_search(ctx.query, tuple(USER_SEARCH))
+        cond = search_condition(search, USER_SEARCH, ctx.db.dialect)
+        total, found = await store.list_role_users(conn, ctx.tenant_id, role_id, cond, page)
+    return paging.paged(ctx.request, [rows.user_info(u) for u in found], total, page)
+
+
+@router.post("/roles/{id}/users")
+async def add_role_users(ctx: Ctx) -> None:
+    # Logto answers 201 with a text/plain "Created"; an empty body is what its clients can read.
+    body = await web.read_body(ctx.request, UserIds)
+    async with ctx.db.write() as conn:
+        await domain.add_users(conn, ctx.tenant_id, ctx.param("id"), body.user_ids)
+
+
+@router.delete("/roles/{id}/users/{userId}")
+async def remove_role_user(ctx: Ctx) -> None:
+    async with ctx.db.write() as conn:
+        await domain.remove_user(conn, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))
+
+
+@router.get("/roles/{id}/applications")
+async def list_role_applications(ctx: Ctx) -> Response:
+    page = paging.parse_page(ctx.request)
+    assert page is not None
+    role_id = ctx.param("id")
+    async with ctx.db.read() as conn:
+        await domain.require(conn, ctx.tenant_id, role_id)
+        search = parse_search(ctx.query, tuple(APP_SEARCH))
+        cond = search_condition(search, APP_SEARCH, ctx.db.dialect)
+        total, found = await store.list_role_applications(conn, ctx.tenant_id, role_id, cond, page)
+    return paging.paged(ctx.request, [rows.application(a) for a in found], total, page)
+
+
+@router.post("/roles/{id}/applications")
+async def add_role_applications(ctx: Ctx) -> None:
+    body = await web.read_body(ctx.request, ApplicationIds)
+    async with ctx.db.write() as conn:
+        await domain.add_applications(conn, ctx.tenant_id, ctx.param("id"), body.application_ids)
+
+
+@router.delete("/roles/{id}/applications/{applicationId}")
+async def remove_role_application(ctx: Ctx) -> None:
+    async with ctx.db.write() as conn:
+        await domain.remove_application(
+            conn, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId")
+        )

@@ -1,0 +1,335 @@
+"""SQL for roles and their links to scopes, users and applications. Roles list in insertion
+order (created_at, id); Logto's selects have no ORDER BY."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Table, and_, func, select, true
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from authkeep import ids
+from authkeep.domain.management_api import INTERNAL_PREFIX
+from authkeep.paging import Page
+from authkeep.store import tables as T
+from authkeep.store.rows import USER_INFO_COLUMNS
+
+R, S, RS = T.roles, T.scopes, T.roles_scopes
+UR, AR, U, A = T.users_roles, T.applications_roles, T.users, T.applications
+FEATURED = 3
+# Every application column but the secret: role listings never carry secrets.
+APP_COLUMNS = tuple(c for c in A.c if c.name != "secret")
+
+
+async def get_role(conn: AsyncConnection, tenant_id: str, role_id: str) -> Row[Any] | None:
+    return (
+        await conn.execute(select(R).where(R.c.tenant_id == tenant_id, R.c.id == role_id))
+    ).first()
+
+
+async def name_taken(
+    conn: AsyncConnection, tenant_id: str, name: str, exclude_id: str | None = None
+) -> bool:
+    not_self = R.c.id != exclude_id if exclude_id else true()
+    row = await conn.execute(
+        select(R.c.id).where(R.c.tenant_id == tenant_id, R.c.name == name, not_self)
+    )
+    return row.first() is not None
+
+
+async def list_roles(
+    conn: AsyncConnection,
+    tenant_id: str,
+    cond: ColumnElement[bool],
+    page: Page,
+    role_type: str | None = None,
+    exclude_user_id: str | None = None,
+    exclude_application_id: str | None = None,
+) -> tuple[int, list[Row[Any]]]:
+    # substr rather than LIKE: SQLite's LIKE ignores case, the prefix check must not.
+    where = [
+        R.c.tenant_id == tenant_id,
+        func.substr(R.c.name, 1, len(INTERNAL_PREFIX)) != INTERNAL_PREFIX,
+        cond,
+    ]
+    if role_type:
+        where.append(R.c.type == role_type)
+    if exclude_user_id is not None:
+        where.append(
+            R.c.id.not_in(
+                select(UR.c.role_id).where(
+                    UR.c.tenant_id == tenant_id, UR.c.user_id == exclude_user_id
+                )
+            )
+        )
+    if exclude_application_id is not None:
+        held = select(AR.c.role_id).where(
+            AR.c.tenant_id == tenant_id, AR.c.application_id == exclude_application_id
+        )
+        where.append(R.c.id.not_in(held))
+    total = (await conn.execute(select(func.count()).select_from(R).where(*where))).scalar_one()
+    found = await conn.execute(
+        select(R)
+        .where(*where)
+        .order_by(R.c.created_at, R.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return int(total), list(found.all())
+
+
+@dataclass
+class Members:
+    count: int = 0
+    featured: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _members(
+    conn: AsyncConnection,
+    tenant_id: str,
+    role_ids: list[str],
+    link: Table,
+    member: Table,
+    cols: tuple[str, ...],
+) -> dict[str, Members]:
+    """Count and first few members of many roles in one query (window functions, no N+1)."""
+    out = {rid: Members() for rid in role_ids}
+    if not role_ids:
+        return out
+    member_id = link.c.user_id if link is UR else link.c.application_id
+    total = func.count().over(partition_by=link.c.role_id).label("total")
+    rn = (
+        func.row_number()
+        .over(partition_by=link.c.role_id, order_by=(member.c.created_at, member.c.id))
+        .label("rn")
+    )
+    inner = (
+        select(link.c.role_id, *(member.c[c] for c in cols), total, rn)
+        .join(member, and_(member.c.id == member_id, member.c.tenant_id == link.c.tenant_id))
+        .where(link.c.tenant_id == tenant_id, link.c.role_id.in_(role_ids))
+        .subquery()
+    )
+    found = await conn.execute(
+        select(inner).where(inner.c.rn <= FEATURED).order_by(inner.c.role_id, inner.c.rn)
+    )
+    for row in found:
+        entry = out[row.role_id]
+        entry.count = int(row.total)
+        entry.featured.append({c: row._mapping[c] for c in cols})
+    return out
+
+
+async def users_of(
+    conn: AsyncConnection, tenant_id: str, role_ids: list[str]
+) -> dict[str, Members]:
+    return await _members(conn, tenant_id, role_ids, UR, U, ("id", "avatar", "name"))
+
+
+async def applications_of(
+    conn: AsyncConnection, tenant_id: str, role_ids: list[str]
+) -> dict[str, Members]:
+    return await _members(conn, tenant_id, role_ids, AR, A, ("id", "name", "type"))
+
+
+async def insert_role(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(R.insert().values(**values))
+
+
+async def update_role(
+    conn: AsyncConnection, tenant_id: str, role_id: str, values: dict[str, Any]
+) -> Row[Any] | None:
+    stmt = (
+        R.update()
+        .where(R.c.tenant_id == tenant_id, R.c.id == role_id)
+        .values(**values)
+        .returning(*R.c)
+    )
+    return (await conn.execute(stmt)).first()
+
+
+async def delete_role(conn: AsyncConnection, tenant_id: str, role_id: str) -> None:
+    await conn.execute(R.delete().where(R.c.tenant_id == tenant_id, R.c.id == role_id))
+
+
+# --- scopes ---------------------------------------------------------------------------------
+
+
+async def scope_indicators(
+    conn: AsyncConnection, tenant_id: str, scope_ids: list[str]
+) -> dict[str, str]:
+    """scope id -> its resource's indicator, for the scopes that exist."""
+    found = await conn.execute(
+        select(S.c.id, T.resources.c.indicator)
+        .join(
+            T.resources,
+            and_(T.resources.c.id == S.c.resource_id, T.resources.c.tenant_id == S.c.tenant_id),
+        )
+        .where(S.c.tenant_id == tenant_id, S.c.id.in_(scope_ids))
+    )
+    return {row.id: row.indicator for row in found}
+
+
+async def linked_scope_ids(conn: AsyncConnection, tenant_id: str, role_id: str) -> set[str]:
+    found = await conn.execute(
+        select(RS.c.scope_id).where(RS.c.tenant_id == tenant_id, RS.c.role_id == role_id)
+    )
+    return {row.scope_id for row in found}
+
+
+async def link_scopes(
+    conn: AsyncConnection, tenant_id: str, role_id: str, scope_ids: list[str]
+) -> None:
+    if scope_ids:
+        await conn.execute(
+            RS.insert(),
+            [
+                {"tenant_id": tenant_id, "id": ids.standard_id(), "role_id": role_id, "scope_id": s}
+                for s in scope_ids
+            ],
+        )
+
+
+def _scopes_of(tenant_id: str, role_id: str) -> ColumnElement[bool]:
+    return S.c.id.in_(
+        select(RS.c.scope_id).where(RS.c.tenant_id == tenant_id, RS.c.role_id == role_id)
+    )
+
+
+async def role_scopes(conn: AsyncConnection, tenant_id: str, role_id: str) -> list[Row[Any]]:
+    found = await conn.execute(
+        select(S)
+        .where(S.c.tenant_id == tenant_id, _scopes_of(tenant_id, role_id))
+        .order_by(S.c.created_at, S.c.id)
+    )
+    return list(found.all())
+
+
+async def list_role_scopes(
+    conn: AsyncConnection,
+    tenant_id: str,
+    role_id: str,
+    cond: ColumnElement[bool],
+    page: Page | None,
+) -> tuple[int, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """(scope, resource) pairs, from one join."""
+    res = T.resources
+    where = (S.c.tenant_id == tenant_id, _scopes_of(tenant_id, role_id), cond)
+    query = (
+        select(*S.c, *(c.label(f"r_{c.name}") for c in res.c))
+        .join(res, and_(res.c.id == S.c.resource_id, res.c.tenant_id == S.c.tenant_id))
+        .where(*where)
+        .order_by(S.c.created_at, S.c.id)
+    )
+    if page is not None:
+        query = query.limit(page.limit).offset(page.offset)
+    pairs = []
+    for row in await conn.execute(query):
+        m = row._mapping
+        scope = {c.name: m[c.name] for c in S.c}
+        resource = {c.name: m[f"r_{c.name}"] for c in res.c}
+        pairs.append((scope, resource))
+    if page is None:
+        return len(pairs), pairs
+    total = (await conn.execute(select(func.count()).select_from(S).where(*where))).scalar_one()
+    return int(total), pairs
+
+
+async def unlink_scope(conn: AsyncConnection, tenant_id: str, role_id: str, scope_id: str) -> int:
+    result = await conn.execute(
+        RS.delete().where(
+            RS.c.tenant_id == tenant_id, RS.c.role_id == role_id, RS.c.scope_id == scope_id
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+# --- users and applications -----------------------------------------------------------------
+
+
+def _member_col(link: Table) -> Any:
+    return link.c.user_id if link is UR else link.c.application_id
+
+
+async def linked_members(
+    conn: AsyncConnection, tenant_id: str, link: Table, role_id: str, member_ids: list[str]
+) -> set[str]:
+    col = _member_col(link)
+    found = await conn.execute(
+        select(col).where(
+            link.c.tenant_id == tenant_id, link.c.role_id == role_id, col.in_(member_ids)
+        )
+    )
+    return {row[0] for row in found}
+
+
+async def link_members(
+    conn: AsyncConnection, tenant_id: str, link: Table, role_id: str, member_ids: list[str]
+) -> None:
+    col = _member_col(link).name
+    await conn.execute(
+        link.insert(),
+        [
+            {"tenant_id": tenant_id, "id": ids.standard_id(), "role_id": role_id, col: m}
+            for m in member_ids
+        ],
+    )
+
+
+async def unlink_member(
+    conn: AsyncConnection, tenant_id: str, link: Table, role_id: str, member_id: str
+) -> int:
+    result = await conn.execute(
+        link.delete().where(
+            link.c.tenant_id == tenant_id, link.c.role_id == role_id, _member_col(link) == member_id
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+async def existing_users(conn: AsyncConnection, tenant_id: str, user_ids: list[str]) -> set[str]:
+    found = await conn.execute(
+        select(U.c.id).where(U.c.tenant_id == tenant_id, U.c.id.in_(user_ids))
+    )
+    return {row.id for row in found}
+
+
+async def application_types(
+    conn: AsyncConnection, tenant_id: str, app_ids: list[str]
+) -> dict[str, str]:
+    found = await conn.execute(
+        select(A.c.id, A.c.type).where(A.c.tenant_id == tenant_id, A.c.id.in_(app_ids))
+    )
+    return {row.id: row.type for row in found}
+
+
+async def list_role_users(
+    conn: AsyncConnection, tenant_id: str, role_id: str, cond: ColumnElement[bool], page: Page
+) -> tuple[int, list[Row[Any]]]:
+    held = select(UR.c.user_id).where(UR.c.tenant_id == tenant_id, UR.c.role_id == role_id)
+    where = (U.c.tenant_id == tenant_id, U.c.id.in_(held), cond)
+    total = (await conn.execute(select(func.count()).select_from(U).where(*where))).scalar_one()
+    found = await conn.execute(
+        select(*USER_INFO_COLUMNS)
+        .where(*where)
+        .order_by(U.c.created_at.desc(), U.c.id.desc())  # as GET /users
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return int(total), list(found.all())
+
+
+async def list_role_applications(
+    conn: AsyncConnection, tenant_id: str, role_id: str, cond: ColumnElement[bool], page: Page
+) -> tuple[int, list[Row[Any]]]:
+    held = select(AR.c.application_id).where(AR.c.tenant_id == tenant_id, AR.c.role_id == role_id)
+    where = (A.c.tenant_id == tenant_id, A.c.type == "MachineToMachine", A.c.id.in_(held), cond)
+    total = (await conn.execute(select(func.count()).select_from(A).where(*where))).scalar_one()
+    found = await conn.execute(
+        select(*APP_COLUMNS)
+        .where(*where)
+        .order_by(A.c.created_at, A.c.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return int(total), list(found.all())
