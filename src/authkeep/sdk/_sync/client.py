@@ -1,0 +1,185 @@
+# Generated from src/authkeep/sdk/_async/client.py by tests/sdk_unasync.py. Do not edit:
+# change the async module and run `python -m tests.sdk_unasync`.
+"""The Management API client: authenticated requests, errors, retries and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from authkeep.sdk._core import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    Params,
+    Retry,
+    api_url,
+    clean_params,
+    decode_body,
+    logto_error,
+)
+from authkeep.sdk._sync._send import send
+from authkeep.sdk._sync.credentials import ClientCredentials
+from authkeep.sdk._sync.paging import Pager
+from authkeep.sdk._sync.resources import (
+    Applications,
+    OrganizationInvitations,
+    OrganizationRoles,
+    Organizations,
+    Resources,
+    Roles,
+    Users,
+)
+
+
+class ManagementClient:
+    """Calls the Management API at `base_url` with tokens from `credentials`.
+
+    Generic calls take OpenAPI paths (`"/api/users/{id}"` filled in) and return decoded JSON
+    (`None` for empty or non-JSON success bodies); failures raise `LogtoError`. A 401 answer to
+    a cached token triggers one token refresh and one retry. Typed helpers live on `users`,
+    `applications`, `roles`, `resources`, `organizations`, `organization_roles` and
+    `organization_invitations`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: ClientCredentials | None,
+        *,
+        http_client: httpx.Client | None = None,
+        retry: Retry | None = None,
+        headers: Mapping[str, str] | None = None,
+        owns_http_client: bool | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self._retry = retry if retry is not None else Retry()
+        self._owns_http = http_client is None if owns_http_client is None else owns_http_client
+        self._http = (
+            http_client if http_client is not None else httpx.Client(timeout=DEFAULT_TIMEOUT)
+        )
+        self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        self.users = Users(self)
+        self.applications = Applications(self)
+        self.roles = Roles(self)
+        self.resources = Resources(self)
+        self.organizations = Organizations(self)
+        self.organization_roles = OrganizationRoles(self)
+        self.organization_invitations = OrganizationInvitations(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def request(
+        self,
+        method: str,
+        path: str | httpx.URL,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one API request and return the successful `httpx.Response`.
+
+        `path` is an OpenAPI path such as `/api/users` (or an `httpx.URL` the pager resolved).
+        Raises `LogtoError` for non-2xx answers, `OAuthError` if no token can be obtained and
+        `httpx.TransportError` when the network fails beyond the retry policy.
+        """
+        url = path if isinstance(path, httpx.URL) else api_url(self.base_url, path)
+        send_headers = {**self._headers, **(headers or {})}
+        authenticate = self.credentials is not None and "/.well-known/" not in str(url)
+        options: dict[str, Any] = {"params": clean_params(params) if params else None}
+        if json is not None:
+            options["json"] = json
+        refreshed = False
+        while True:
+            token = None
+            if authenticate and self.credentials is not None:
+                token = self.credentials.get_access_token()
+                send_headers["Authorization"] = f"Bearer {token.value}"
+            response = send(
+                self._http, self._retry, method.upper(), url, headers=send_headers, **options
+            )
+            if response.is_success:
+                return response
+            if response.status_code == 401 and token is not None and not refreshed:
+                assert self.credentials is not None
+                self.credentials.invalidate(token)
+                refreshed = True
+                continue
+            raise logto_error(response)
+
+    def get(
+        self, path: str, *, params: Params | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
+        return decode_body(self.request("GET", path, params=params, headers=headers))
+
+    def post(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        response = self.request("POST", path, params=params, json=json, headers=headers)
+        return decode_body(response)
+
+    def put(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        response = self.request("PUT", path, params=params, json=json, headers=headers)
+        return decode_body(response)
+
+    def patch(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        response = self.request("PATCH", path, params=params, json=json, headers=headers)
+        return decode_body(response)
+
+    def delete(
+        self,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        response = self.request("DELETE", path, params=params, json=json, headers=headers)
+        return decode_body(response)
+
+    def paginate(
+        self, path: str, *, params: Params | None = None, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Pager[Any]:
+        """Every item of a paginated list; see `Pager`. Nothing is fetched until iterated."""
+        return Pager(self, path, params=params, page_size=page_size)
+
+    def close(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
