@@ -45,3 +45,15 @@ def test_method_not_allowed_and_unknown_paths(anon: httpx.Client) -> None:
     res = anon.request("PUT", "/api/resources")
     assert res.status_code == 405 and "GET" in res.headers["allow"]
     assert anon.get("/api/nothing-here").status_code == 404
+
+
+def test_nul_in_body_is_refused(api: httpx.Client) -> None:
+    for body in ({"name": "a\u0000b", "indicator": "https://x.example"}, {"name": "ok", "indicator": "x", "k": ["\u0000"]}):
+        res = api.post("/api/resources", json=body)
+        assert res.status_code == 400 and res.json()["code"] == "guard.invalid_input"
+
+
+def test_link_header_keeps_encoded_path(api: httpx.Client) -> None:
+    res = api.get("/api/resources/%F0%9F%98%80/scopes", params={"page_size": 5})
+    assert res.status_code == 200
+    assert "/api/resources/%F0%9F%98%80/scopes?page_size=5&page=1" in res.headers["link"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -67,7 +67,10 @@ def _link(request: Request, page: int) -> str:
         pairs = [(k, str(page) if k == "page" else v) for k, v in pairs]
     else:
         pairs.append(("page", str(page)))
-    base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    # The path goes back out percent-encoded as it came in; a decoded `%00` would break the header.
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
+    base = f"{request.url.scheme}://{request.url.netloc}{path}"
     return f"<{base}?{urlencode(pairs)}>"
 
 

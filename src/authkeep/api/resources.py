@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from pydantic import AfterValidator, Field
-from starlette.requests import Request
 from starlette.responses import Response
 
 from authkeep import paging, web
@@ -132,16 +130,6 @@ async def delete_resource(ctx: Ctx) -> None:
         await domain.delete(conn, ctx.tenant_id, ctx.param("id"))
 
 
-def _encoded_path(request: Request) -> Request:
-    """paging builds Link from the decoded path; an id such as %00 or an emoji would make an
-    invalid header. Re-encode the path (TODO: drop once paging._link quotes it itself)."""
-    path = request.scope["path"]
-    encoded = quote(path, safe="/:@!$&'()*+,;=-._~")
-    return (
-        request if encoded == path else Request({**request.scope, "path": encoded}, request.receive)
-    )
-
-
 @router.get("/resources/{resourceId}/scopes")
 async def list_scopes(ctx: Ctx) -> Response:
     page = paging.parse_page(ctx.request)
@@ -153,7 +141,7 @@ async def list_scopes(ctx: Ctx) -> Response:
         total, found = await store.list_scopes(
             conn, ctx.tenant_id, ctx.param("resourceId"), cond, page
         )
-    return paging.paged(_encoded_path(ctx.request), [rows.scope(s) for s in found], total, page)
+    return paging.paged(ctx.request, [rows.scope(s) for s in found], total, page)
 
 
 @router.post("/resources/{resourceId}/scopes")
