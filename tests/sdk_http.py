@@ -146,11 +146,13 @@ class ScriptedServer:
     """An HTTP/1.1 server on 127.0.0.1 answering scripted replies per route.
 
     `on(method, path, *replies)` queues replies; the last one repeats. Each reply is a `Reply`
-    or a callable taking the `Seen` request. Unrouted requests get a plain-text 404.
+    or a callable taking the `Seen` request. Unrouted requests go to `fallback`, or get a
+    plain-text 404.
     """
 
     routes: list[_Route] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
+    fallback: Responder | None = None
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -190,6 +192,8 @@ class ScriptedServer:
                 route.hits += 1
                 break
             else:
+                if self.fallback is not None:
+                    return self.fallback(seen)
                 return Reply(404, "Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return reply(seen) if callable(reply) else reply
 

@@ -462,7 +462,7 @@ def test_organization_members_and_invitations(flavor: str, server: Server) -> No
                 {
                     "organizationId": org["id"],
                     "invitee": f"carol@{tag}.example",
-                    "expiresAt": (time.time() + 86400) * 1000,
+                    "expiresAt": int((time.time() + 86400) * 1000),
                     "organizationRoleIds": [member_role["id"]],
                 }
             )

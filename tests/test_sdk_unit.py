@@ -3,16 +3,22 @@ the packaging guarantees (httpx-only import, generated sync twin up to date)."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import json
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
+import authkeep
 from authkeep.sdk import AccessToken, LogtoError, OAuthError, Retry, Search
 from authkeep.sdk._core import (
     build_token_request,
@@ -342,6 +348,102 @@ def test_sdk_imports_with_only_httpx_and_the_standard_library() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def _httpx_closure() -> set[str]:
+    """Top-level modules of httpx and its non-optional requirements, as installed here."""
+
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    def walk(dist: str, seen: set[str]) -> set[str]:
+        try:
+            requires = importlib.metadata.requires(dist) or []
+        except importlib.metadata.PackageNotFoundError:
+            return seen  # only required on other Pythons
+        seen.add(normal(dist))
+        for req in requires:
+            match = re.match(r"[A-Za-z0-9._-]+", req)
+            if match and "extra ==" not in req and normal(match.group(0)) not in seen:
+                walk(match.group(0), seen)
+        return seen
+
+    dists = walk("httpx", set())
+    return {
+        module
+        for module, owners in importlib.metadata.packages_distributions().items()
+        if any(normal(owner) in dists for owner in owners) and not module.startswith("_")
+    }
+
+
+def test_sdk_runs_from_a_tree_holding_nothing_but_itself_and_httpx(tmp_path: Path) -> None:
+    """`python -I -S` (no site-packages) over a directory with `authkeep/__init__.py`,
+    `authkeep/sdk/` and httpx's dependency closure: the SDK imports and talks HTTP, so it needs
+    no other authkeep module and no server dependency, installed or not."""
+    site = tmp_path / "site"
+    (site / "authkeep").mkdir(parents=True)
+    package = Path(authkeep.__file__).parent
+    shutil.copy(package / "__init__.py", site / "authkeep" / "__init__.py")
+    shutil.copytree(
+        package / "sdk", site / "authkeep" / "sdk", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for module in _httpx_closure():
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin in (None, "built-in", "frozen"):
+            continue
+        origin = Path(spec.origin)
+        source = origin.parent if spec.submodule_search_locations else origin
+        (site / source.name).symlink_to(source, target_is_directory=source.is_dir())
+    probe = textwrap.dedent(
+        """
+        import json
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        from authkeep.sdk import create_management_api
+
+        class Logto(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["content-length"]))
+                self._send(b'{"access_token":"t","expires_in":3600,"token_type":"Bearer","scope":"all"}')
+
+            def do_GET(self):
+                assert self.headers["authorization"] == "Bearer t"
+                self._send(b'[{"id":"u1"}]')
+
+            def _send(self, body):
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), Logto)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with create_management_api("default", client_id="i", client_secret="s", base_url=base) as m:
+            print([u["id"] for u in m.api.users.list()])
+        loaded = sorted({name.partition(".")[0] for name in sys.modules})
+        print(json.dumps([m for m in loaded if m not in sys.stdlib_module_names and m != "__main__"]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", probe, str(site)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    users, foreign = done.stdout.strip().splitlines()[-2:]
+    assert users == "['u1']"
+    assert set(json.loads(foreign)) <= {"authkeep"} | _httpx_closure()
 
 
 def test_generated_sync_twin_is_up_to_date() -> None:
