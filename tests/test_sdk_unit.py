@@ -83,6 +83,12 @@ def test_parse_links_one_header_per_relation_and_joined() -> None:
             "http://h/api/users?page=2",
             "http://h/api/users?page=2",
         ),
+        # an encoded slash inside an id stays one path segment
+        (
+            "http://h/api/roles/a%2Fb/users?page=1",
+            "http://h/roles/a%2Fb/users?page=2",
+            "http://h/api/roles/a%2Fb/users?page=2",
+        ),
         # relative link
         ("http://h/api/users?page=1", "/users?page=3", "http://h/api/users?page=3"),
         # a link to another origin is sent to our origin: the token never leaves

@@ -355,10 +355,17 @@ def resolve_link(request_url: httpx.URL, link: str) -> httpx.URL:
     and a proxy's internal origin (`http://localhost:3001`) does not leak into requests.
     """
     target = request_url.join(link)
-    path = target.path
-    if path != request_url.path and request_url.path.endswith(path) and path.startswith("/"):
-        path = request_url.path
-    return request_url.copy_with(path=path, query=target.query or None)
+    path = _encoded_path(target)
+    ours = _encoded_path(request_url)
+    if path != ours and path.startswith(b"/") and ours.endswith(path):
+        path = ours
+    raw = path + (b"?" + target.query if target.query else b"")
+    return request_url.copy_with(raw_path=raw)
+
+
+def _encoded_path(url: httpx.URL) -> bytes:
+    """The path as sent on the wire (`%2F` inside an id stays `%2F`)."""
+    return url.raw_path.partition(b"?")[0]
 
 
 def _int_param(url: httpx.URL, name: str, default: int) -> int:
