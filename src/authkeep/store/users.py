@@ -19,6 +19,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -241,6 +242,15 @@ async def count_all_users(conn: AsyncConnection, tenant_id: str) -> int:
     return int((await conn.execute(q)).scalar_one())
 
 
+_SHALLOW_OFFSET = 10_000  # below this a forward index walk is cheap enough to need no total first
+
+
+def _n(value: int) -> Any:
+    """LIMIT/OFFSET inline: with bound parameters PostgreSQL's generic plan guesses 10% of the
+    table for the page and picks a hash join over a full scan; literals keep the index plan."""
+    return literal_column(str(int(value)))
+
+
 def _data_error(exc: DBAPIError) -> LogtoError:
     mapped = map_db_error(exc)
     if mapped is not None:
@@ -257,14 +267,49 @@ async def list_users(
     exclude_role_id: str | None = None,
     exclude_org_id: str | None = None,
 ) -> tuple[list[Row[Any]], int]:
-    """One page (created_at desc, id desc) and the exact total of the filtered set."""
+    """One page (created_at desc, id desc) and the exact total of the filtered set.
+
+    Usually one round trip: the total rides along as a scalar subquery. Filtered lists
+    materialise the matching (id, created_at) pairs once (so the search runs on its indexes and
+    never as a filter on an index walk) and count and page from them. Unfiltered lists read the
+    total from `user_counts`; pages past the middle walk the index from the oldest end.
+    """
     conds = _list_conditions(dialect, tenant_id, search, exclude_role_id, exclude_org_id)
-    filtered = len(conds) > 1
+    order = (U.c.created_at.desc(), U.c.id.desc())
     try:
-        if filtered:
+        if len(conds) > 1:
+            m = select(U.c.id, U.c.created_at).where(*conds).cte("m")
+            if dialect == "postgresql":
+                m = m.prefix_with("MATERIALIZED")
+            keys = (
+                select(m.c.id)
+                .order_by(m.c.created_at.desc(), m.c.id.desc())
+                .limit(_n(page.limit))
+                .offset(_n(page.offset))
+                .subquery("page")
+            )
+            total_q: Any = select(func.count()).select_from(m).scalar_subquery()
+            q = select(*LIST_COLUMNS, total_q.label("total")).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
+            found = list((await conn.execute(q)).all())
+            if found:
+                return found, int(found[0].total)
             total = int((await conn.execute(select(func.count()).select_from(U).where(*conds))).scalar_one())
-        else:
-            total = await count_all_users(conn, tenant_id)
+            return [], total
+
+        if page.offset <= _SHALLOW_OFFSET:
+            keys = select(U.c.id).where(*conds).order_by(*order).limit(_n(page.limit)).offset(_n(page.offset)).subquery("page")
+            total_q = (
+                select(func.coalesce(func.sum(T.user_counts.c.n), 0))
+                .where(T.user_counts.c.tenant_id == tenant_id)
+                .scalar_subquery()
+            )
+            q = select(*LIST_COLUMNS, total_q.label("total")).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
+            found = list((await conn.execute(q)).all())
+            if found:
+                return found, int(found[0].total)
+            return [], await count_all_users(conn, tenant_id)
+
+        total = await count_all_users(conn, tenant_id)
         if page.offset >= total:
             return [], total
         remaining = total - page.offset
@@ -275,27 +320,16 @@ async def list_users(
                 select(U.c.id)
                 .where(*conds)
                 .order_by(U.c.created_at.asc(), U.c.id.asc())
-                .limit(limit)
-                .offset(remaining - limit)
+                .limit(_n(limit))
+                .offset(_n(remaining - limit))
+                .subquery("page")
             )
         else:
-            keys = (
-                select(U.c.id)
-                .where(*conds)
-                .order_by(U.c.created_at.desc(), U.c.id.desc())
-                .limit(limit)
-                .offset(page.offset)
-            )
-        sub = keys.subquery("page")
-        q = (
-            select(*LIST_COLUMNS)
-            .select_from(U.join(sub, U.c.id == sub.c.id))
-            .order_by(U.c.created_at.desc(), U.c.id.desc())
-        )
-        rows = list((await conn.execute(q)).all())
+            keys = select(U.c.id).where(*conds).order_by(*order).limit(_n(limit)).offset(_n(page.offset)).subquery("page")
+        q = select(*LIST_COLUMNS).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
+        return list((await conn.execute(q)).all()), total
     except DBAPIError as exc:
         raise _data_error(exc) from None
-    return rows, total
 
 
 # --- roles of a user -------------------------------------------------------------------------
