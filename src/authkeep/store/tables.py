@@ -481,3 +481,130 @@ Index("ix_users_lower_username", users.c.tenant_id, func.lower(users.c.username)
 Index("ix_users_lower_primary_phone", users.c.tenant_id, func.lower(users.c.primary_phone))
 Index("ix_users_lower_name", users.c.tenant_id, func.lower(users.c.name))
 Index("ix_users_lower_id", users.c.tenant_id, func.lower(users.c.id))
+
+# --- Organizations (issue 4, migration 0003) ---------------------------------------------------
+
+from sqlalchemy import ForeignKeyConstraint
+
+sso_connectors = Table(
+    "sso_connectors",
+    metadata,
+    _tenant(),
+    Column("id", String(128), primary_key=True),
+    Column("provider_name", String(128), nullable=False),
+    Column("connector_name", String(128), nullable=False),
+    Column("config", Json, nullable=False),
+    Column("domains", Json, nullable=False),
+    Column("branding", Json, nullable=False),
+    Column("sync_profile", Boolean, nullable=False, server_default=text("false")),
+    Column("enable_token_storage", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("tenant_id", "connector_name"),
+)
+
+organization_jit_sso_connectors = Table(
+    "organization_jit_sso_connectors",
+    metadata,
+    _tenant(),
+    _fk("organization_id", "organizations.id"),
+    Column("sso_connector_id", String(128), ForeignKey("sso_connectors.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "organization_id", "sso_connector_id"),
+    Index("ix_ojsc_organization_id", "organization_id"),
+    Index("ix_ojsc_sso_connector_id", "sso_connector_id"),
+)
+
+# Successful outbound messages per recipient (sha256 of the normalised address), for Logto's
+# per-recipient cap of 10 sends per 10 minutes (request.message_rate_limited).
+message_sends = Table(
+    "message_sends",
+    metadata,
+    _tenant(),
+    Column("id", String(21), primary_key=True),
+    Column("target_hash", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_message_sends_target", "tenant_id", "target_hash", "action", "created_at"),
+)
+
+# A member's roles follow the membership, an app's org roles follow the app's membership
+# (Logto's composite FKs): removing the membership removes the roles, and a role cannot be
+# given to a non-member.
+organization_role_user_relations.append_constraint(
+    ForeignKeyConstraint(
+        ["tenant_id", "organization_id", "user_id"],
+        [
+            organization_user_relations.c.tenant_id,
+            organization_user_relations.c.organization_id,
+            organization_user_relations.c.user_id,
+        ],
+        name="fk_orur_membership",
+        ondelete="CASCADE",
+    )
+)
+organization_role_application_relations.append_constraint(
+    ForeignKeyConstraint(
+        ["tenant_id", "organization_id", "application_id"],
+        [
+            organization_application_relations.c.tenant_id,
+            organization_application_relations.c.organization_id,
+            organization_application_relations.c.application_id,
+        ],
+        name="fk_orar_membership",
+        ondelete="CASCADE",
+    )
+)
+
+# Indexes leading with each cascading FK column, so deleting an organization, role, scope, user
+# or application finds its relation rows without scanning whole tables.
+ORGANIZATION_FK_INDEXES = {
+    "ix_our_organization_id": (organization_user_relations, ("organization_id",)),
+    "ix_our_user_id": (organization_user_relations, ("user_id",)),
+    "ix_orur_organization_id": (organization_role_user_relations, ("organization_id",)),
+    "ix_orur_organization_role_id": (organization_role_user_relations, ("organization_role_id",)),
+    "ix_orur_user_id": (organization_role_user_relations, ("user_id",)),
+    "ix_oar_organization_id": (organization_application_relations, ("organization_id",)),
+    "ix_oar_application_id": (organization_application_relations, ("application_id",)),
+    "ix_orar_organization_id": (organization_role_application_relations, ("organization_id",)),
+    "ix_orar_organization_role_id": (organization_role_application_relations, ("organization_role_id",)),
+    "ix_orar_application_id": (organization_role_application_relations, ("application_id",)),
+    "ix_orsr_organization_role_id": (organization_role_scope_relations, ("organization_role_id",)),
+    "ix_orsr_organization_scope_id": (organization_role_scope_relations, ("organization_scope_id",)),
+    "ix_orrsr_organization_role_id": (organization_role_resource_scope_relations, ("organization_role_id",)),
+    "ix_orrsr_scope_id": (organization_role_resource_scope_relations, ("scope_id",)),
+    "ix_oi_organization_id": (organization_invitations, ("organization_id",)),
+    "ix_oi_inviter_id": (organization_invitations, ("inviter_id",)),
+    "ix_oi_accepted_user_id": (organization_invitations, ("accepted_user_id",)),
+    "ix_oirr_organization_invitation_id": (
+        organization_invitation_role_relations,
+        ("organization_invitation_id",),
+    ),
+    "ix_oirr_organization_role_id": (organization_invitation_role_relations, ("organization_role_id",)),
+    "ix_ojed_organization_id": (organization_jit_email_domains, ("organization_id",)),
+    "ix_ojr_organization_id": (organization_jit_roles, ("organization_id",)),
+    "ix_ojr_organization_role_id": (organization_jit_roles, ("organization_role_id",)),
+}
+for _name, (_table, _cols) in ORGANIZATION_FK_INDEXES.items():
+    Index(_name, *(_table.c[c] for c in _cols))
+
+# --- Admin console (issue 7): console admin accounts and their server-side sessions ---
+
+console_admins = Table(
+    "console_admins",
+    metadata,
+    Column("id", String(21), primary_key=True),
+    Column("username", String(128), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),  # argon2id
+    Column("created_at", BigInteger, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 hex of the random session id
+    _fk("admin_id", "console_admins.id"),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index(None, "admin_id"),
+    Index(None, "expires_at"),
+)
