@@ -74,6 +74,12 @@ MESSAGES: dict[str, str] = {
         "Token exchange is not allowed for third-party applications."
     ),
     "organization.require_membership": "The user must be a member of the organization to proceed.",
+    "organization.role_names_not_found": (
+        "Invalid role names detected: {names}. Please create these roles first before proceeding."
+    ),
+    "connector.not_found": "Cannot find any available connector for type: {type}.",
+    "connector.general": "Error occurred in connector: {errorDescription}",
+    "request.message_rate_limited": "Too many messages sent to this recipient. Please try again later.",
     "user.username_already_in_use": "This username is already in use.",
     "user.email_already_in_use": "This email is associated with an existing account.",
     "user.phone_already_in_use": "This phone number is associated with an existing account.",

@@ -1,0 +1,174 @@
+"""Organization invitations routes (Logto tag "Organization invitations", 6 operations).
+
+Pending → Accepted (membership and the invited roles are added) or Revoked; those and Expired
+(a Pending invitation past `expiresAt`) are final. Messages go through `authkeep.mail`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from authkeep import clock, ids, web
+from authkeep.api.context import Ctx
+from authkeep.api.organizations import body_of, route
+from authkeep.domain import organizations as rules
+from authkeep.domain import organizations_invitations as sending
+from authkeep.domain.organizations import ACCEPTED, ENDING_STATUSES, PENDING, dedupe
+from authkeep.errors import LogtoError, not_found
+from authkeep.store import organizations as org_store
+from authkeep.store import organizations_invitations as store
+from authkeep.store import tables as T
+
+router = web.ApiRouter()
+INVITEE_MAX = 256
+
+
+@route(router.get("/organization-invitations"))
+async def list_invitations(ctx: Ctx) -> list[dict[str, Any]]:
+    q = ctx.query
+
+    async def work(conn: AsyncConnection) -> list[dict[str, Any]]:
+        return await store.list_invitations(
+            conn, ctx.tenant_id, clock.now_ms(), q.get("organizationId"), q.get("inviterId"), q.get("invitee")
+        )
+
+    return await rules.read(ctx.db, work)
+
+
+@route(router.post("/organization-invitations"))
+async def create_invitation(ctx: Ctx) -> dict[str, Any]:
+    body = await body_of(ctx, rules.InvitationCreate)
+    now = clock.now_ms()
+    if not body.expiresAt > now:
+        raise rules.invalid_input("The value of `expiresAt` must be in the future.")
+    if len(body.invitee) > INVITEE_MAX:
+        raise rules.value_too_long()
+    org_id, invitee = body.organizationId, body.invitee
+    payload = body.messagePayload.data() if body.messagePayload is not False else None
+
+    async def member(conn: AsyncConnection) -> bool:
+        return await org_store.is_member_by_email(conn, ctx.tenant_id, org_id, invitee)
+
+    if await rules.read(ctx.db, member):
+        raise rules.invalid_input("The invitee is already a member of the organization.", 422)
+
+    role_ids = dedupe(body.organizationRoleIds or [])
+    values = {
+        "tenant_id": ctx.tenant_id,
+        "id": ids.standard_id(),
+        "inviter_id": body.inviterId,
+        "invitee": invitee,
+        "accepted_user_id": None,
+        "organization_id": org_id,
+        "status": PENDING,
+        "created_at": now,
+        "updated_at": now,
+        "expires_at": int(body.expiresAt),
+    }
+
+    async def work(conn: AsyncConnection) -> dict[str, Any] | None:
+        if not await org_store.organization_exists(conn, ctx.tenant_id, org_id):
+            raise rules.foreign_key_error()
+        if body.inviterId and not await org_store.users_existing(conn, ctx.tenant_id, [body.inviterId]):
+            raise rules.foreign_key_error()
+        if len(await org_store.existing_ids(conn, T.organization_roles, ctx.tenant_id, role_ids)) < len(role_ids):
+            raise rules.foreign_key_error()
+        await store.expire_pending(conn, ctx.tenant_id, org_id, invitee, now)
+        await store.insert_invitation(conn, values, role_ids)
+        if payload is None:
+            return None
+        sending.sender_or_error()  # 501 before anything is committed
+        return await sending.template_context(conn, ctx.tenant_id, org_id, body.inviterId)
+
+    context = await rules.write(ctx.db, work)
+    if payload is not None:
+        try:
+            await sending.send_invitation(ctx.db, ctx.tenant_id, invitee, {**(context or {}), **payload})
+        except LogtoError:
+            # Logto sends inside the creating transaction; authkeep sends after commit (no
+            # database lock held over SMTP) and takes the invitation back when sending fails.
+            async def undo(conn: AsyncConnection) -> None:
+                await store.delete_invitation(conn, ctx.tenant_id, values["id"])
+
+            await rules.write(ctx.db, undo)
+            raise
+    return await _find(ctx, values["id"])
+
+
+async def _find(ctx: Ctx, invitation_id: str) -> dict[str, Any]:
+    async def work(conn: AsyncConnection) -> dict[str, Any] | None:
+        return await store.find_invitation(conn, ctx.tenant_id, invitation_id, clock.now_ms())
+
+    found = await rules.read(ctx.db, work)
+    if found is None:
+        raise not_found()
+    return found
+
+
+@route(router.get("/organization-invitations/{id}"))
+async def get_invitation(ctx: Ctx) -> dict[str, Any]:
+    return await _find(ctx, ctx.param("id"))
+
+
+@route(router.delete("/organization-invitations/{id}"))
+async def delete_invitation(ctx: Ctx) -> None:
+    async def work(conn: AsyncConnection) -> bool:
+        return await store.delete_invitation(conn, ctx.tenant_id, ctx.param("id"))
+
+    if not await rules.write(ctx.db, work):
+        raise not_found()
+
+
+@route(router.post("/organization-invitations/{id}/message", status=204))
+async def send_message(ctx: Ctx) -> None:
+    body = await body_of(ctx, rules.MessagePayload)
+    invitation = await _find(ctx, ctx.param("id"))
+
+    async def work(conn: AsyncConnection) -> dict[str, Any]:
+        return await sending.template_context(
+            conn, ctx.tenant_id, invitation["organizationId"], invitation["inviterId"]
+        )
+
+    context = await rules.read(ctx.db, work)
+    await sending.send_invitation(ctx.db, ctx.tenant_id, invitation["invitee"], {**context, **body.data()})
+
+
+@route(router.put("/organization-invitations/{id}/status"))
+async def update_status(ctx: Ctx) -> dict[str, Any]:
+    body = await body_of(ctx, rules.InvitationStatus)
+    accepted_user_id = body.acceptedUserId if body.status == ACCEPTED else None
+    if body.status == ACCEPTED and not accepted_user_id:
+        raise rules.invalid_input("The `acceptedUserId` is required when accepting an invitation.", 422)
+
+    async def work(conn: AsyncConnection) -> dict[str, Any]:
+        now = clock.now_ms()
+        invitation = await store.find_invitation(conn, ctx.tenant_id, ctx.param("id"), now, lock=True)
+        if invitation is None:
+            raise not_found()
+        if invitation["status"] in ENDING_STATUSES:
+            raise rules.invalid_input("The status of the invitation cannot be changed anymore.", 422)
+        values: dict[str, Any] = {"status": body.status, "updated_at": now}
+        if body.status == ACCEPTED:
+            assert accepted_user_id is not None
+            user = await store.find_user(conn, ctx.tenant_id, accepted_user_id)
+            if user is None:
+                raise not_found()
+            if (user.primary_email or "").lower() != invitation["invitee"].lower():
+                raise rules.invalid_input("The accepted user must have the same email as the invitee.", 422)
+            org_id = invitation["organizationId"]
+            await org_store.lock_organization(conn, ctx.tenant_id, org_id)
+            await org_store.add_members(conn, ctx.tenant_id, org_id, [accepted_user_id])
+            role_ids = [r["id"] for r in invitation["organizationRoles"]]
+            found = await org_store.types_of(conn, T.organization_roles, ctx.tenant_id, role_ids)
+            rules.check_types(found, role_ids, "User")
+            await org_store.add_member_roles(conn, ctx.tenant_id, org_id, [(accepted_user_id, r) for r in role_ids])
+            values["accepted_user_id"] = accepted_user_id
+        await store.set_status(conn, ctx.tenant_id, ctx.param("id"), values)
+        invitation.update(status=body.status, updatedAt=values["updated_at"])
+        if body.status == ACCEPTED:
+            invitation["acceptedUserId"] = accepted_user_id
+        return invitation
+
+    return await rules.write(ctx.db, work)
