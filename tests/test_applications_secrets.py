@@ -47,6 +47,10 @@ def test_secret_crud(api: httpx.Client) -> None:
     error(api.delete(f"{url}/ci%202%25"), 404, "entity.not_found")
     assert api.delete(f"{url}/Default%20secret").status_code == 204
     assert [s["name"] for s in api.get(url).json()] == ["dated"]
+    # Names may hold a slash; it arrives percent-encoded and is still one name.
+    api.post(url, json={"name": "ci/cd"}).raise_for_status()
+    assert api.patch(f"{url}/ci%2Fcd", json={"name": "ci/cd 2"}).json()["name"] == "ci/cd 2"
+    assert api.delete(f"{url}/ci%2Fcd%202").status_code == 204
 
 
 def test_secret_rules(api: httpx.Client) -> None:

@@ -286,7 +286,7 @@ async def create_secret(ctx: Ctx) -> Any:
     return store.secret_out(created, ctx.state.box)
 
 
-@route(router.patch("/applications/{id}/secrets/{name}"))
+@route(router.patch("/applications/{id}/secrets/{name:path}"))
 async def rename_secret(ctx: Ctx) -> Any:
     body = await _body(ctx, rules.SecretRename)
     name = ctx.param("name")
@@ -305,7 +305,7 @@ async def rename_secret(ctx: Ctx) -> Any:
     return store.secret_out(renamed, ctx.state.box)
 
 
-@route(router.delete("/applications/{id}/secrets/{name}"))
+@route(router.delete("/applications/{id}/secrets/{name:path}"))
 async def delete_secret(ctx: Ctx) -> None:
     async with ctx.db.write() as conn:
         row = await _app(conn, ctx)
