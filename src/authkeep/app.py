@@ -19,6 +19,7 @@ from authkeep.api import ROUTERS
 from authkeep.api import status as status_api
 from authkeep.api.context import Ctx
 from authkeep.config import Settings, load_settings
+from authkeep.console import console_app
 from authkeep.dberrors import map_db_error
 from authkeep.errors import LogtoError
 from authkeep.oidc import discovery, token
@@ -161,7 +162,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *management_routes(),
     ]
     return Starlette(
-        routes=[Mount("/oidc", app=_oidc_router()), Mount("/api", routes=api_routes)],
+        routes=[
+            Mount("/oidc", app=_oidc_router()),
+            Mount("/api", routes=api_routes),
+            Mount("/console", app=console_app),
+        ],
         lifespan=lifespan,
         exception_handlers={LogtoError: _logto_error_handler, Exception: _server_error},
     )

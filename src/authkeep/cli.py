@@ -9,6 +9,7 @@ import os
 import sys
 
 from authkeep.config import Settings, load_settings
+from authkeep.console import admins
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT
 from authkeep.store import bootstrap as boot
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
     sub.add_parser("migrate", help="apply database migrations and seed the default tenant")
-    sub.add_parser("bootstrap", help="create or print the bootstrap M2M app")
+    sub.add_parser("bootstrap", help="create or print the bootstrap M2M app and the first console admin")
+    admins.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
@@ -83,11 +85,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bootstrap":
         asyncio.run(prepare(settings))
         asyncio.run(bootstrap(settings, announce_existing=True))
+        asyncio.run(admins.first_admin(settings))
         return 0
+    if args.command == "admin":
+        asyncio.run(prepare(settings))
+        return asyncio.run(admins.run(settings, args))
 
     asyncio.run(prepare(settings))
     if not (settings.bootstrap_client_id and settings.bootstrap_client_secret):
         asyncio.run(bootstrap(settings, announce_existing=False))
+        asyncio.run(admins.first_admin(settings))
     import uvicorn
 
     host, port = settings.host, settings.port
