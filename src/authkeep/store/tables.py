@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -607,4 +608,17 @@ console_sessions = Table(
     Column("expires_at", BigInteger, nullable=False),
     Index(None, "admin_id"),
     Index(None, "expires_at"),
+)
+
+# Users per created_at bucket at levels 30/20/10 (bucket = created_at >> level), kept by the same
+# triggers: lets a deep page find its position without walking `offset` index entries.
+user_buckets = Table(
+    "user_buckets",
+    metadata,
+    Column("tenant_id", String(21), nullable=False),
+    Column("level", SmallInteger, nullable=False),
+    Column("bucket", BigInteger, nullable=False),
+    Column("shard", SmallInteger, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "level", "bucket", "shard"),
 )

@@ -8,6 +8,7 @@ trigger-kept `user_counts` table and pages through a deferred join on
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -228,6 +229,7 @@ def _list_conditions(
 ) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [U.c.tenant_id == tenant_id]
     if search:
+        conds.extend(_prefilters(search, dialect))
         conds.append(search_condition(search, SEARCH_COLUMNS, dialect))
     if exclude_role_id:
         conds.append(~exists().where(UR.c.role_id == exclude_role_id, UR.c.user_id == U.c.id))
@@ -237,18 +239,70 @@ def _list_conditions(
     return conds
 
 
+def _prefilters(search: Search, dialect: str) -> list[ColumnElement[bool]]:
+    """PostgreSQL: a general like-search item `p` matches some field only if the concatenation of
+    all fields matches `%p%`; that condition is served by one trigram index (`ix_users_trgm_all`)
+    instead of five. It only narrows candidates: the real condition is still applied."""
+    if dialect != "postgresql" or not (search.joint == "and" or len(search.items) == 1):
+        return []
+    out: list[ColumnElement[bool]] = []
+    text = func.authkeep_user_search_text(U.c.id, U.c.primary_email, U.c.primary_phone, U.c.username, U.c.name)
+    for item in search.items:
+        if item.field is not None or item.mode != "like":
+            continue
+        value = item.values[0]
+        if (len(value) - len(value.rstrip("\\"))) % 2:
+            continue  # a dangling escape: leave the error to the real condition
+        pattern = f"%{value}%"
+        out.append(text.like(pattern, escape="\\") if search.case_sensitive else text.ilike(pattern, escape="\\"))
+    return out
+
+
 async def count_all_users(conn: AsyncConnection, tenant_id: str) -> int:
     q = select(func.coalesce(func.sum(T.user_counts.c.n), 0)).where(T.user_counts.c.tenant_id == tenant_id)
     return int((await conn.execute(q)).scalar_one())
 
 
-_SHALLOW_OFFSET = 10_000  # below this a forward index walk is cheap enough to need no total first
+# Below this offset a forward index walk is cheap; above it, deep pages use the bucket counts.
+_SHALLOW_OFFSET = int(os.environ.get("AUTHKEEP_USERS_DEEP_OFFSET", "10000"))
 
 
 def _n(value: int) -> Any:
     """LIMIT/OFFSET inline: with bound parameters PostgreSQL's generic plan guesses 10% of the
     table for the page and picks a hash join over a full scan; literals keep the index plan."""
     return literal_column(str(int(value)))
+
+
+_LEVELS = (30, 20, 10)
+
+
+async def _locate(conn: AsyncConnection, tenant_id: str, offset: int) -> tuple[int, int]:
+    """(exclusive created_at upper bound, offset inside it) for row number `offset` of the
+    newest-first list, from `user_buckets`: three short reads of at most ~1,000 buckets each."""
+    B = T.user_buckets
+    parent: int | None = None
+    k = offset
+    for level in _LEVELS:
+        q = select(B.c.bucket, func.sum(B.c.n)).where(B.c.tenant_id == tenant_id, B.c.level == level)
+        if parent is not None:
+            span = level + 10  # the parent level
+            low = parent << (span - level)
+            q = q.where(B.c.bucket >= low, B.c.bucket < low + (1 << (span - level)))
+        q = q.group_by(B.c.bucket).order_by(B.c.bucket.desc())
+        chosen = None
+        for bucket, n in (await conn.execute(q)).all():
+            n = int(n)
+            if n <= 0:
+                continue
+            if k < n:
+                chosen = int(bucket)
+                break
+            k -= n
+        if chosen is None:  # counts moved under us (concurrent writes): fall back to a plain scan
+            return 2**62, offset
+        parent = chosen
+    assert parent is not None
+    return (parent + 1) << _LEVELS[-1], k
 
 
 def _data_error(exc: DBAPIError) -> LogtoError:
@@ -272,7 +326,7 @@ async def list_users(
     Usually one round trip: the total rides along as a scalar subquery. Filtered lists
     materialise the matching (id, created_at) pairs once (so the search runs on its indexes and
     never as a filter on an index walk) and count and page from them. Unfiltered lists read the
-    total from `user_counts`; pages past the middle walk the index from the oldest end.
+    total from `user_counts`; deep pages locate their start through `user_buckets`.
     """
     conds = _list_conditions(dialect, tenant_id, search, exclude_role_id, exclude_org_id)
     order = (U.c.created_at.desc(), U.c.id.desc())
@@ -312,20 +366,17 @@ async def list_users(
         total = await count_all_users(conn, tenant_id)
         if page.offset >= total:
             return [], total
-        remaining = total - page.offset
-        limit = min(page.limit, remaining)
-        if page.offset > total // 2:
-            # Deep page: walk from the oldest end, which is nearer.
-            keys = (
-                select(U.c.id)
-                .where(*conds)
-                .order_by(U.c.created_at.asc(), U.c.id.asc())
-                .limit(_n(limit))
-                .offset(_n(remaining - limit))
-                .subquery("page")
-            )
-        else:
-            keys = select(U.c.id).where(*conds).order_by(*order).limit(_n(limit)).offset(_n(page.offset)).subquery("page")
+        # Deep page: find the 1-second created_at bucket holding row `offset` from the bucket
+        # counts, then skip only inside that bucket.
+        upper, local = await _locate(conn, tenant_id, page.offset)
+        keys = (
+            select(U.c.id)
+            .where(*conds, U.c.created_at < upper)
+            .order_by(*order)
+            .limit(_n(page.limit))
+            .offset(_n(local))
+            .subquery("page")
+        )
         q = select(*LIST_COLUMNS).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
         return list((await conn.execute(q)).all()), total
     except DBAPIError as exc:

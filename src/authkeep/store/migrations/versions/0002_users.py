@@ -3,11 +3,12 @@
 Revision ID: 0002
 Revises: 0001
 
-Portable part (both backends): the `personal_access_tokens`, `user_sso_identities` and
-`user_counts` tables, the (tenant_id, created_at, id) list index, lower() functional indexes for
-case-insensitive exact search (unique on e-mail), and triggers that keep `user_counts` exact.
+Portable part (both backends): the `personal_access_tokens`, `user_sso_identities`,
+`user_counts` and `user_buckets` tables, the (tenant_id, created_at, id) list index, lower() functional indexes for
+case-insensitive exact search (unique on e-mail), and triggers that keep `user_counts` and `user_buckets` exact.
 
-PostgreSQL only: pg_trgm GIN indexes for like/ILIKE search on every searchable user field, a GIN
+PostgreSQL only: pg_trgm GIN indexes for like/ILIKE search on every searchable user field and on
+all of them together (`authkeep_user_search_text`), a GIN
 index on `identities` for identity lookups, and statement-level count triggers (one row per
 statement through transition tables, so COPY-seeding stays fast).
 """
@@ -27,6 +28,11 @@ depends_on: str | Sequence[str] | None = None
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
 _SEARCH_FIELDS = ("id", "username", "primary_email", "primary_phone", "name")
 _SHARDS = 16
+# Position index for deep pages: user counts per created_at bucket at three granularities
+# (created_at >> 30 ≈ 12 days, >> 20 ≈ 17 min, >> 10 ≈ 1 s); see store/users.py `_locate`.
+_LEVELS = (30, 20, 10)
+_LEVEL_ROWS = ", ".join(f"({level})" for level in _LEVELS)
+_BUCKET_SHARDS = 4
 
 
 def _pg() -> bool:
@@ -73,6 +79,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "shard", name=op.f("pk_user_counts")),
     )
 
+    op.create_table(
+        "user_buckets",
+        sa.Column("tenant_id", sa.String(length=21), nullable=False),
+        sa.Column("level", sa.SmallInteger(), nullable=False),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        sa.Column("shard", sa.SmallInteger(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "level", "bucket", "shard", name=op.f("pk_user_buckets")),
+    )
+
     op.create_index("ix_users_tenant_id_created_at_id", "users", ["tenant_id", "created_at", "id"])
     op.create_index("uq_users_lower_primary_email", "users", ["tenant_id", sa.text("lower(primary_email)")], unique=True)
     for field in ("username", "primary_phone", "name", "id"):
@@ -82,12 +98,32 @@ def upgrade() -> None:
         "INSERT INTO user_counts (tenant_id, shard, n) "
         "SELECT tenant_id, 0, count(*) FROM users GROUP BY tenant_id"
     )
+    for level in _LEVELS:
+        op.execute(
+            f"INSERT INTO user_buckets (tenant_id, level, bucket, shard, n) "
+            f"SELECT tenant_id, {level}, created_at >> {level}, 0, count(*) FROM users "
+            f"GROUP BY tenant_id, created_at >> {level}"
+        )
 
     if _pg():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for field in _SEARCH_FIELDS:
             op.execute(f"CREATE INDEX ix_users_trgm_{field} ON users USING gin ({field} gin_trgm_ops)")
         op.execute("CREATE INDEX ix_users_identities ON users USING gin (identities jsonb_path_ops)")
+        # One trigram index over all searchable fields: a general `search=%x%` pre-filters on it
+        # with one index scan instead of OR-ing five (store/users.py adds the condition).
+        op.execute(
+            """
+            CREATE FUNCTION authkeep_user_search_text(a text, b text, c text, d text, e text)
+            RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+            $$ SELECT coalesce(a, '') || ' ' || coalesce(b, '') || ' ' || coalesce(c, '') || ' '
+                      || coalesce(d, '') || ' ' || coalesce(e, '') $$
+            """
+        )
+        op.execute(
+            "CREATE INDEX ix_users_trgm_all ON users USING gin "
+            "(authkeep_user_search_text(id, primary_email, primary_phone, username, name) gin_trgm_ops)"
+        )
         op.execute(
             f"""
             CREATE FUNCTION authkeep_user_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -95,6 +131,11 @@ def upgrade() -> None:
               INSERT INTO user_counts (tenant_id, shard, n)
               SELECT tenant_id, floor(random() * {_SHARDS})::int, count(*) FROM new_rows GROUP BY tenant_id
               ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+              INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+              SELECT tenant_id, l.level, created_at >> l.level, floor(random() * {_BUCKET_SHARDS})::int, count(*)
+              FROM new_rows CROSS JOIN (VALUES {_LEVEL_ROWS}) AS l(level)
+              GROUP BY 1, 2, 3, 4
+              ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
               RETURN NULL;
             END $$
             """
@@ -106,6 +147,11 @@ def upgrade() -> None:
               INSERT INTO user_counts (tenant_id, shard, n)
               SELECT tenant_id, floor(random() * {_SHARDS})::int, -count(*) FROM old_rows GROUP BY tenant_id
               ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+              INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+              SELECT tenant_id, l.level, created_at >> l.level, floor(random() * {_BUCKET_SHARDS})::int, -count(*)
+              FROM old_rows CROSS JOIN (VALUES {_LEVEL_ROWS}) AS l(level)
+              GROUP BY 1, 2, 3, 4
+              ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
               RETURN NULL;
             END $$
             """
@@ -124,6 +170,10 @@ def upgrade() -> None:
             CREATE TRIGGER users_count_insert AFTER INSERT ON users BEGIN
               INSERT INTO user_counts (tenant_id, shard, n) VALUES (NEW.tenant_id, 0, 1)
               ON CONFLICT (tenant_id, shard) DO UPDATE SET n = n + 1;
+              INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+              VALUES (NEW.tenant_id, 10, NEW.created_at >> 10, 0, 1), (NEW.tenant_id, 20, NEW.created_at >> 20, 0, 1),
+                     (NEW.tenant_id, 30, NEW.created_at >> 30, 0, 1)
+              ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = n + 1;
             END
             """
         )
@@ -132,6 +182,10 @@ def upgrade() -> None:
             CREATE TRIGGER users_count_delete AFTER DELETE ON users BEGIN
               INSERT INTO user_counts (tenant_id, shard, n) VALUES (OLD.tenant_id, 0, -1)
               ON CONFLICT (tenant_id, shard) DO UPDATE SET n = n - 1;
+              INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+              VALUES (OLD.tenant_id, 10, OLD.created_at >> 10, 0, -1), (OLD.tenant_id, 20, OLD.created_at >> 20, 0, -1),
+                     (OLD.tenant_id, 30, OLD.created_at >> 30, 0, -1)
+              ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = n - 1;
             END
             """
         )
@@ -144,6 +198,8 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS authkeep_user_counts_add()")
         op.execute("DROP FUNCTION IF EXISTS authkeep_user_counts_remove()")
         op.execute("DROP INDEX IF EXISTS ix_users_identities")
+        op.execute("DROP INDEX IF EXISTS ix_users_trgm_all")
+        op.execute("DROP FUNCTION IF EXISTS authkeep_user_search_text(text, text, text, text, text)")
         for field in _SEARCH_FIELDS:
             op.execute(f"DROP INDEX IF EXISTS ix_users_trgm_{field}")
     else:
@@ -153,6 +209,7 @@ def downgrade() -> None:
         op.drop_index(f"ix_users_lower_{field}", table_name="users")
     op.drop_index("uq_users_lower_primary_email", table_name="users")
     op.drop_index("ix_users_tenant_id_created_at_id", table_name="users")
+    op.drop_table("user_buckets")
     op.drop_table("user_counts")
     op.drop_index("ix_user_sso_identities_tenant_id_user_id", table_name="user_sso_identities")
     op.drop_table("user_sso_identities")
