@@ -98,6 +98,70 @@ async def _grant(state: AppState, tenant: TenantState, app_id: str, indicator: s
     return grant
 
 
+async def _organization_grant(
+    state: AppState, tenant: TenantState, app_id: str, org_id: str, indicator: str | None
+) -> clients.OrganizationGrant:
+    """The app's grant in the organization (cached like resource grants; non-members are not)."""
+    key = ("organization", app_id, org_id, indicator)
+    grant = tenant.grants.get(key)  # type: ignore[arg-type]
+    if grant is None:
+        member = False
+        if "\x00" not in org_id and "\x00" not in (indicator or ""):
+            async with state.db.read() as conn:
+                member, grant = await clients.organization_grant(conn, tenant.id, app_id, org_id, indicator)
+        if not member:
+            raise OAuthError("access_denied", "app has not associated with the organization", 403)
+        if grant is None:
+            raise OAuthError("invalid_target", "resource indicator is missing, or unknown")
+        tenant.grants.put(key, grant)  # type: ignore[arg-type]
+    return grant
+
+
+async def _organization_token(
+    state: AppState, tenant: TenantState, client: clients.ClientRecord, form: dict[str, str], resources: list[str]
+) -> bytes:
+    """RFC 0006 (Logto `oidc/grants/client-credentials.ts`): with `organization_id` and no
+    `resource`, an organization token (audience `urn:logto:organization:<id>`, the organization
+    scopes of the app's roles in it, `scope` always present); with a `resource`, a resource token
+    limited to the scopes those roles hold on it, carrying an `organization_id` claim."""
+    org_id = form["organization_id"]
+    if len(resources) > 1:
+        await _organization_grant(state, tenant, client.id, org_id, None)  # membership comes first
+        raise OAuthError("invalid_target", "only a single resource indicator value is supported for this grant type")
+    indicator = resources[0] if resources else None
+    grant = await _organization_grant(state, tenant, client.id, org_id, indicator)
+
+    requested: list[str] = []
+    for name in form.get("scope", "").split(" "):
+        if name and name not in requested:
+            requested.append(name)
+    if grant.indicator is None:
+        wanted = set(requested)
+        scope: str | None = " ".join(name for name in grant.available if name in wanted)
+        audience = f"urn:logto:organization:{org_id}"
+        extra: dict[str, Any] = {}
+    else:
+        available = set(grant.available)
+        scope = " ".join(name for name in requested if name in available) or None
+        audience = grant.indicator
+        extra = {"organization_id": org_id}
+
+    await tenant.keys.ensure_fresh()
+    now = clock.now_s()
+    claims: dict[str, Any] = {**extra, "jti": ids.token_id(), "sub": client.id, "iat": now, "exp": now + grant.access_token_ttl}
+    if scope is not None:
+        claims["scope"] = scope
+    claims.update(client_id=client.id, iss=tenant.issuer, aud=audience)
+    response: dict[str, Any] = {
+        "access_token": _sign(tenant, claims),
+        "expires_in": grant.access_token_ttl,
+        "token_type": "Bearer",
+    }
+    if scope is not None:
+        response["scope"] = scope
+    return orjson.dumps(response)
+
+
 async def token_endpoint(request: Request) -> Response:
     state: AppState = request.app.state.authkeep
     parse_error = request.query_params.get("parse_error") != "false"
@@ -146,8 +210,7 @@ async def handle(request: Request, state: AppState, tenant: TenantState) -> byte
     if client.type != "MachineToMachine":
         raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
     if form.get("organization_id"):
-        # Organization tokens arrive with the organizations feature; until then no app is a member.
-        raise OAuthError("access_denied", "app has not associated with the organization", 403)
+        return await _organization_token(state, tenant, client, form, resources)
     if len(resources) > 1:
         raise OAuthError("invalid_target", "only a single resource indicator value is supported for this grant type")
     indicator = resources[0] if resources else None
