@@ -46,7 +46,7 @@ def _unauthorized(res: httpx.Response, code: str) -> None:
 def test_garbage(server: Server) -> None:
     _unauthorized(_get(server, "Bearer not-a-real-token"), "ERR_JWS_INVALID")
     _unauthorized(_get(server, "Bearer a.b.c"), "ERR_JWS_INVALID")
-    _unauthorized(_get(server, "Bearer "), "ERR_JWS_INVALID")
+    _unauthorized(_get(server, "Bearer"), "ERR_JWS_INVALID")
 
 
 def test_tampered_signature(server: Server) -> None:

@@ -116,3 +116,12 @@ def test_discovery(server: Server) -> None:
     assert doc["issuer"] == f"{server.base_url}/oidc"
     assert doc["token_endpoint"] == f"{server.base_url}/oidc/token"
     assert "client_credentials" in doc["grant_types_supported"]
+
+
+def test_encoded_nul_bytes_are_refused(server: Server) -> None:
+    for body in ("grant_type=client_credentials&client_id=a%00b&client_secret=x",
+                 "grant_type=client_credentials&resource=%00&scope=all"):
+        res = httpx.post(f"{server.base_url}/oidc/token", content=body,
+                         headers={"content-type": "application/x-www-form-urlencoded"},
+                         auth=(server.client_id, server.client_secret) if "resource" in body else None)
+        assert res.status_code == 400 and res.json()["error"] == "invalid_request"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -95,7 +97,23 @@ def _management_endpoint(spec: RouteSpec) -> Any:
     return endpoint
 
 
-def management_routes() -> list[BaseRoute]:
+class SegmentRouter:
+    """Dispatch on the first path segment, so a request is matched against its own family's
+    routes (~30) instead of every management route (~200) one regex at a time."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        groups: dict[str, list[BaseRoute]] = defaultdict(list)
+        for route in routes:
+            groups[route.path.lstrip("/").split("/", 1)[0]].append(route)
+        self.routers = {segment: Router(routes=group) for segment, group in groups.items()}
+        self.fallback = Router(routes=[])
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        segment = get_route_path(scope).lstrip("/").split("/", 1)[0]
+        await self.routers.get(segment, self.fallback)(scope, receive, send)
+
+
+def management_routes() -> list[Route]:
     return [
         Route(spec.path, _management_endpoint(spec), methods=[spec.method])
         for router in ROUTERS
@@ -155,7 +173,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await state.db.dispose()
 
-    api_routes: list[BaseRoute] = [
+    api_routes: list[Route] = [
         Route("/status", status_api.status, methods=["GET"]),
         Route("/swagger.json", status_api.openapi_document, methods=["GET"]),
         Route("/.well-known/management.openapi.json", status_api.openapi_document, methods=["GET"]),
@@ -164,7 +182,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Mount("/oidc", app=_oidc_router()),
-            Mount("/api", routes=api_routes),
+            Mount("/api", app=SegmentRouter(api_routes)),
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,

@@ -79,8 +79,7 @@ async def _client(state: AppState, tenant: TenantState, client_id: str) -> clien
     key = (tenant.id, client_id)
     client = tenant.clients.get(key)
     if client is None:
-        async with state.db.read() as conn:
-            client = await clients.find_client(conn, tenant.id, client_id)
+        client = await clients.find_client(state.db, tenant.id, client_id)
         if client is None:
             raise OAuthError("invalid_client", f"invalid client {client_id}")
         tenant.clients.put(key, client)
@@ -91,8 +90,7 @@ async def _grant(state: AppState, tenant: TenantState, app_id: str, indicator: s
     key = (app_id, indicator)
     grant = tenant.grants.get(key)
     if grant is None:
-        async with state.db.read() as conn:
-            grant = await clients.resource_grant(conn, tenant.id, app_id, indicator)
+        grant = await clients.resource_grant(state.db, tenant.id, app_id, indicator)
         if grant is not None:
             tenant.grants.put(key, grant)
     return grant
@@ -105,10 +103,7 @@ async def _organization_grant(
     key = ("organization", app_id, org_id, indicator)
     grant = tenant.grants.get(key)  # type: ignore[arg-type]
     if grant is None:
-        member = False
-        if "\x00" not in org_id and "\x00" not in (indicator or ""):
-            async with state.db.read() as conn:
-                member, grant = await clients.organization_grant(conn, tenant.id, app_id, org_id, indicator)
+        member, grant = await clients.organization_grant(state.db, tenant.id, app_id, org_id, indicator)
         if not member:
             raise OAuthError("access_denied", "app has not associated with the organization", 403)
         if grant is None:
@@ -190,6 +185,8 @@ async def handle(request: Request, state: AppState, tenant: TenantState) -> byte
     resources: list[str] = []
     seen: set[str] = set()
     for key, value in pairs:
+        if "\x00" in key or "\x00" in value:  # also when percent-encoded
+            raise OAuthError("invalid_request", "null bytes are not allowed in the request body")
         if key == "resource":
             resources.append(value)
             continue

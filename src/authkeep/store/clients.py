@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.store import tables as T
+from authkeep.store.db import Database
 
 _a, _s = T.applications, T.application_secrets
 _CLIENT = (
@@ -38,13 +38,13 @@ class ClientRecord:
     custom_client_metadata: dict[str, object]
 
 
-async def find_client(conn: AsyncConnection, tenant_id: str, client_id: str) -> ClientRecord | None:
-    rows = (await conn.execute(_CLIENT, {"tenant": tenant_id, "client": client_id})).all()
+async def find_client(db: Database, tenant_id: str, client_id: str) -> ClientRecord | None:
+    rows = await db.fetch(_CLIENT, {"tenant": tenant_id, "client": client_id})
     if not rows:
         return None
     first = rows[0]
-    secrets = tuple((r.name, r.value, r.expires_at) for r in rows if r.name is not None)
-    return ClientRecord(first.id, first.type, first.secret, secrets, first.custom_client_metadata or {})
+    secrets = tuple((r["name"], r["value"], r["expires_at"]) for r in rows if r["name"] is not None)
+    return ClientRecord(first["id"], first["type"], first["secret"], secrets, first["custom_client_metadata"] or {})
 
 
 @dataclass(frozen=True)
@@ -54,9 +54,7 @@ class ResourceGrant:
     granted: frozenset[str]
 
 
-async def resource_grant(
-    conn: AsyncConnection, tenant_id: str, app_id: str, indicator: str | None
-) -> ResourceGrant | None:
+async def resource_grant(db: Database, tenant_id: str, app_id: str, indicator: str | None) -> ResourceGrant | None:
     """The resource (or the tenant default when `indicator` is None) and the scopes the app's
     M2M roles hold on it. None when no such resource exists."""
     params = {"tenant": tenant_id, "app": app_id}
@@ -64,11 +62,11 @@ async def resource_grant(
         stmt = _GRANT_DEFAULT
     else:
         stmt, params["indicator"] = _GRANT_BY_INDICATOR, indicator
-    rows = (await conn.execute(stmt, params)).all()
+    rows = await db.fetch(stmt, params)
     if not rows:
         return None
     return ResourceGrant(
-        rows[0].indicator, int(rows[0].access_token_ttl), frozenset(x.name for x in rows if x.name is not None)
+        rows[0]["indicator"], int(rows[0]["access_token_ttl"]), frozenset(x["name"] for x in rows if x["name"] is not None)
     )
 
 
@@ -121,21 +119,21 @@ class OrganizationGrant:
 
 
 async def organization_grant(
-    conn: AsyncConnection, tenant_id: str, app_id: str, org_id: str, indicator: str | None
+    db: Database, tenant_id: str, app_id: str, org_id: str, indicator: str | None
 ) -> tuple[bool, OrganizationGrant | None]:
     """(is the app a member of the organization, its grant). The grant is None for non-members
     and for an unknown resource. One statement for organization tokens, two with a resource."""
     params = {"tenant": tenant_id, "org": org_id, "app": app_id}
     if indicator is None:
-        rows = (await conn.execute(_ORG_SCOPES, params)).all()
+        rows = await db.fetch(_ORG_SCOPES, params)
         if not rows:
             return False, None
-        names = tuple(dict.fromkeys(x.name for x in rows if x.name is not None))
+        names = tuple(dict.fromkeys(x["name"] for x in rows if x["name"] is not None))
         return True, OrganizationGrant(None, ORGANIZATION_TOKEN_TTL, names)
-    if (await conn.execute(_ORG_MEMBER, params)).first() is None:
+    if not await db.fetch(_ORG_MEMBER, params):
         return False, None
-    rows = (await conn.execute(_ORG_GRANT, {**params, "indicator": indicator})).all()
+    rows = await db.fetch(_ORG_GRANT, {**params, "indicator": indicator})
     if not rows:
         return True, None
-    names = tuple(dict.fromkeys(x.name for x in rows if x.name is not None))
-    return True, OrganizationGrant(rows[0].indicator, int(rows[0].access_token_ttl), names)
+    names = tuple(dict.fromkeys(x["name"] for x in rows if x["name"] is not None))
+    return True, OrganizationGrant(rows[0]["indicator"], int(rows[0]["access_token_ttl"]), names)

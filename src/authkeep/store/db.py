@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.expression import Executable
 
 
 def _regexp(pattern: str, value: Any, flags: int = 0) -> bool:
@@ -60,6 +62,24 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
+async def _init_raw(conn: Any) -> None:
+    """jsonb as Python values, like SQLAlchemy's JSON type, but decoded by orjson."""
+    import orjson
+
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
+    )
+
+
+class _Prepared:
+    """A prebuilt statement compiled once to the driver's SQL, for `Database.fetch`."""
+
+    def __init__(self, stmt: Executable, dialect: Any) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup or [])
+
+
 class Database:
     """Thin wrapper so callers pick read or write intent and never manage transactions by hand."""
 
@@ -72,6 +92,9 @@ class Database:
         self._read_engine = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # Bumped after every committed write in this process; caches compare it to stay coherent.
         self.generation = 0
+        self._prepared: dict[int, _Prepared] = {}
+        self._pool: Any = None
+        self._pool_lock = asyncio.Lock()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -90,5 +113,37 @@ class Database:
             finally:
                 self.generation += 1
 
+    async def fetch(self, stmt: Executable, params: dict[str, Any]) -> list[Mapping[str, Any]]:
+        """Run a prebuilt, read-only statement on the hot path.
+
+        SQLAlchemy's async execution costs ~0.3-0.5 ms of CPU per statement; on PostgreSQL this
+        sends the SQL that SQLAlchemy compiled once straight through a plain asyncpg pool
+        (~0.06 ms). Only for module-level statements whose parameters are all bindparams.
+        """
+        if self.is_sqlite:
+            async with self.read() as conn:
+                return [r._mapping for r in await conn.execute(stmt, params)]
+        prepared = self._prepared.get(id(stmt))
+        if prepared is None:
+            prepared = self._prepared[id(stmt)] = _Prepared(stmt, self.engine.dialect)
+        pool = self._pool or await self._open_pool()
+        args = [params[name] for name in prepared.order]
+        return await pool.fetch(prepared.sql, *args)  # type: ignore[no-any-return]
+
+    async def _open_pool(self) -> Any:
+        import asyncpg
+
+        async with self._pool_lock:
+            if self._pool is None:
+                url = self.engine.url
+                self._pool = await asyncpg.create_pool(
+                    host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+                    database=url.database, min_size=1, max_size=10, server_settings={"jit": "off"},
+                    init=_init_raw,
+                )
+        return self._pool
+
     async def dispose(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
         await self.engine.dispose()
