@@ -148,7 +148,7 @@ class SuspendBody(web.Body):
 
 
 class RoleIdsBody(web.Body):
-    role_ids: list[NonEmpty] = Field(alias="roleIds")
+    role_ids: list[NonEmpty] = Field(alias="roleIds", max_length=1000)  # bounded work, as other id lists
 
 
 class IdentityBody(web.Body):
