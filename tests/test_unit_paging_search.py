@@ -111,3 +111,12 @@ def test_like_regex_matches_sqlite_case_sensitive_like(pattern: str, value: str)
 @given(value=_TEXT)
 def test_similar_to_basics(value: str) -> None:
     assert (re.search(similar_to_regex("(a|b)%"), value) is not None) == (value[:1] in {"a", "b"})
+
+
+def test_link_keeps_query_order_and_encoding() -> None:
+    response = paged(_request("page_size=5&page=2&search.name=a%25+b&x="), [], 30, Page(2, 5))
+    links = [v.decode() for k, v in response.raw_headers if k == b"link"]
+    assert links[0] == '<http://localhost:3001/api/users?page_size=5&page=1&search.name=a%25+b&x=>; rel="first"'
+    response = paged(_request("page_size=5"), [], 30, Page(1, 5))
+    links = [v.decode() for k, v in response.raw_headers if k == b"link"]
+    assert links[-1] == '<http://localhost:3001/api/users?page_size=5&page=2>; rel="next"'

@@ -6,9 +6,10 @@ Unlike Logto, Link URLs keep the `/api` prefix so they resolve (docs/compatibili
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, quote, quote_plus
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,17 +62,25 @@ def parse_page(request: Request, optional: bool = False) -> Page | None:
     return Page(_positive(raw_page, 1), _positive(raw_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
 
 
-def _link(request: Request, page: int) -> str:
-    pairs = parse_qsl(request.url.query, keep_blank_values=True)
-    if any(k == "page" for k, _ in pairs):
-        pairs = [(k, str(page) if k == "page" else v) for k, v in pairs]
-    else:
-        pairs.append(("page", str(page)))
+def _link_maker(request: Request) -> Callable[[int], str]:
+    """Links keep the request's query with only `page` replaced (in place, or appended)."""
+    parts = []
+    page_at = -1
+    for key, value in parse_qsl(request.url.query, keep_blank_values=True):
+        if key == "page":
+            page_at = len(parts)
+        parts.append(f"{quote_plus(key)}={quote_plus(value)}")
+    if page_at < 0:
+        page_at = len(parts)
+        parts.append("")
     # The path goes back out percent-encoded as it came in; a decoded `%00` would break the header.
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1") if raw else quote(request.url.path, safe="/:@!$&'()*+,;=-._~")
-    base = f"{request.url.scheme}://{request.url.netloc}{path}"
-    return f"<{base}?{urlencode(pairs)}>"
+    base = f"{request.url.scheme}://{request.url.netloc}{path}?"
+    head, tail = "&".join(parts[:page_at]), "&".join(parts[page_at + 1 :])
+    head = head + "&" if head else ""
+    tail = "&" + tail if tail else ""
+    return lambda page: f"<{base}{head}page={page}{tail}>"
 
 
 def paged(request: Request, items: Any, total: int, page: Page | None, status: int = 200) -> Response:
@@ -82,10 +91,11 @@ def paged(request: Request, items: Any, total: int, page: Page | None, status: i
     headers = response.headers
     headers["Total-Number"] = str(total)
     last = max(1, math.ceil(total / page.size))
-    headers.append("Link", f'{_link(request, 1)}; rel="first"')
+    link = _link_maker(request)
+    headers.append("Link", f'{link(1)}; rel="first"')
     if page.page > 1:
-        headers.append("Link", f'{_link(request, page.page - 1)}; rel="prev"')
-    headers.append("Link", f'{_link(request, last)}; rel="last"')
+        headers.append("Link", f'{link(page.page - 1)}; rel="prev"')
+    headers.append("Link", f'{link(last)}; rel="last"')
     if page.page < last:
-        headers.append("Link", f'{_link(request, page.page + 1)}; rel="next"')
+        headers.append("Link", f'{link(page.page + 1)}; rel="next"')
     return response

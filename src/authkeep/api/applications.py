@@ -120,8 +120,11 @@ async def list_applications(ctx: Ctx) -> Any:
         exclude_org=query.excludeOrganizationId,
         search=search_condition(search, store.SEARCH_COLUMNS, ctx.db.dialect) if search else None,
     )
-    async with ctx.db.read() as conn:
-        found, total = await store.list_apps(conn, ctx.tenant_id, cond, page)
+    if cond is None and page is not None:
+        found, total = await store.page_all(ctx.db, ctx.tenant_id, page)
+    else:
+        async with ctx.db.read() as conn:
+            found, total = await store.list_apps(conn, ctx.tenant_id, cond, page)
     box = ctx.state.box
     return paging.paged(ctx.request, [store.listed_app_out(r, box) for r in found], total, page)
 

@@ -32,6 +32,7 @@ from authkeep.paging import Page
 from authkeep.secretbox import SecretBox
 from authkeep.store import rows
 from authkeep.store import tables as T
+from authkeep.store.db import Database
 
 A = T.applications
 SEARCH_COLUMNS = {"id": A.c.id, "name": A.c.name, "description": A.c.description}
@@ -45,11 +46,12 @@ _legacy: dict[str, str | None] = {}  # sealed secret -> legacy plaintext (None w
 
 def legacy_secret(row: Any, box: SecretBox) -> str | None:
     """Lists call this per row, so the (cheap but not free) AES-GCM open is memoised."""
-    sealed = row.secret
+    mapping = row if isinstance(row, dict) else row._mapping
+    sealed = mapping["secret"]
     if sealed in _legacy:
         return _legacy[sealed]
     try:
-        plain: str | None = box.open(sealed, aad=row.id)
+        plain: str | None = box.open(sealed, aad=mapping["id"])
     except (ValueError, InvalidTag):  # unreadable (unknown key or not sealed): never shown
         plain = None
     value = plain if plain and not plain.startswith(INTERNAL_PREFIX) else None
@@ -239,13 +241,7 @@ _ALL_PAGE = (
 async def list_apps(
     conn: AsyncConnection, tenant_id: str, cond: ColumnElement[bool] | None, page: Page | None
 ) -> tuple[list[Row[Any]], int]:
-    """`cond` None: no filter beyond the tenant."""
-    if cond is None and page is not None:
-        params = {"tenant": tenant_id, "limit": page.limit, "offset": page.offset}
-        found = list((await conn.execute(_ALL_PAGE, params)).all())
-        if found or not page.offset:
-            return found, int(found[0].total) if found else 0
-        return found, int((await conn.execute(_ALL_COUNT, {"tenant": tenant_id})).scalar_one())
+    """`cond` None: no filter beyond the tenant (the unfiltered page goes through `page_all`)."""
     where = A.c.tenant_id == tenant_id if cond is None else cond
     if page is None:
         found = list((await conn.execute(select(*_LIST_COLUMNS).where(where).order_by(*_ORDER))).all())
@@ -258,9 +254,18 @@ async def list_apps(
     return found, int((await conn.execute(count)).scalar_one())
 
 
+async def page_all(db: Database, tenant_id: str, page: Page) -> tuple[list[dict[str, Any]], int]:
+    """The unfiltered page, the benchmarked hot path: one prebuilt statement on the fast path."""
+    found = await db.fetch(_ALL_PAGE, {"tenant": tenant_id, "limit": page.limit, "offset": page.offset})
+    if found or not page.offset:
+        return found, int(found[0]["total"]) if found else 0
+    (count,) = (await db.fetch(_ALL_COUNT, {"tenant": tenant_id}))[0].values()
+    return found, int(count)
+
+
 def listed_app_out(row: Any, box: SecretBox) -> dict[str, Any]:
     """`app_out` for rows of `list_apps` (JSON columns as text)."""
-    values = dict(row._mapping)
+    values = dict(row) if isinstance(row, dict) else dict(row._mapping)
     for name in _JSON:
         if values[name] is not None:  # orjson reads ints wider than 64 bits as floats, as json_safe
             values[name] = orjson.loads(values[name])

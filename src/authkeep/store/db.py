@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -71,6 +71,11 @@ async def _init_raw(conn: Any) -> None:
     )
 
 
+async def _no_reset(_conn: Any) -> None:
+    """This pool only runs read-only statements, so no session state needs resetting (saves a
+    round trip per request)."""
+
+
 class _Prepared:
     """A prebuilt statement compiled once to the driver's SQL, for `Database.fetch`."""
 
@@ -113,7 +118,7 @@ class Database:
             finally:
                 self.generation += 1
 
-    async def fetch(self, stmt: Executable, params: dict[str, Any]) -> list[Mapping[str, Any]]:
+    async def fetch(self, stmt: Executable, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run a prebuilt, read-only statement on the hot path.
 
         SQLAlchemy's async execution costs ~0.3-0.5 ms of CPU per statement; on PostgreSQL this
@@ -122,13 +127,13 @@ class Database:
         """
         if self.is_sqlite:
             async with self.read() as conn:
-                return [r._mapping for r in await conn.execute(stmt, params)]
+                return [dict(r._mapping) for r in await conn.execute(stmt, params)]
         prepared = self._prepared.get(id(stmt))
         if prepared is None:
             prepared = self._prepared[id(stmt)] = _Prepared(stmt, self.engine.dialect)
         pool = self._pool or await self._open_pool()
         args = [params[name] for name in prepared.order]
-        return await pool.fetch(prepared.sql, *args)  # type: ignore[no-any-return]
+        return [dict(r) for r in await pool.fetch(prepared.sql, *args)]
 
     async def _open_pool(self) -> Any:
         import asyncpg
@@ -140,6 +145,7 @@ class Database:
                     host=url.host, port=url.port or 5432, user=url.username, password=url.password,
                     database=url.database, min_size=1, max_size=10, server_settings={"jit": "off"},
                     init=_init_raw,
+                    reset=_no_reset,
                 )
         return self._pool
 
