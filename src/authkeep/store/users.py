@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Row,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -273,6 +275,28 @@ def _n(value: int) -> Any:
     return literal_column(str(int(value)))
 
 
+@lru_cache(maxsize=256)
+def _first_pages(limit: int, offset: int) -> Any:
+    """The unfiltered page + total statement, built once per (limit, offset)."""
+    tenant = bindparam("tenant")
+    keys = (
+        select(U.c.id)
+        .where(U.c.tenant_id == tenant)
+        .order_by(U.c.created_at.desc(), U.c.id.desc())
+        .limit(_n(limit))
+        .offset(_n(offset))
+        .subquery("page")
+    )
+    total_q = (
+        select(func.coalesce(func.sum(T.user_counts.c.n), 0)).where(T.user_counts.c.tenant_id == tenant).scalar_subquery()
+    )
+    return (
+        select(*LIST_COLUMNS, total_q.label("total"))
+        .select_from(U.join(keys, U.c.id == keys.c.id))
+        .order_by(U.c.created_at.desc(), U.c.id.desc())
+    )
+
+
 _LEVELS = (30, 20, 10)
 
 
@@ -351,14 +375,8 @@ async def list_users(
             return [], total
 
         if page.offset <= _SHALLOW_OFFSET:
-            keys = select(U.c.id).where(*conds).order_by(*order).limit(_n(page.limit)).offset(_n(page.offset)).subquery("page")
-            total_q = (
-                select(func.coalesce(func.sum(T.user_counts.c.n), 0))
-                .where(T.user_counts.c.tenant_id == tenant_id)
-                .scalar_subquery()
-            )
-            q = select(*LIST_COLUMNS, total_q.label("total")).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
-            found = list((await conn.execute(q)).all())
+            q = _first_pages(page.limit, page.offset)
+            found = list((await conn.execute(q, {"tenant": tenant_id})).all())
             if found:
                 return found, int(found[0].total)
             return [], await count_all_users(conn, tenant_id)
