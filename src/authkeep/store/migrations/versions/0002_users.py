@@ -35,6 +35,28 @@ _LEVEL_ROWS = ", ".join(f"({level})" for level in _LEVELS)
 _BUCKET_SHARDS = 4
 
 
+def _count_function(name: str, rows: str, sign: str) -> str:
+    """Trigger body: one random shard per statement, rows upserted in key order so concurrent
+    writers always lock counter rows in the same order (no deadlocks)."""
+    return f"""
+        CREATE OR REPLACE FUNCTION authkeep_user_counts_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          s int := floor(random() * {_SHARDS})::int;
+          b int := floor(random() * {_BUCKET_SHARDS})::int;
+        BEGIN
+          INSERT INTO user_counts (tenant_id, shard, n)
+          SELECT tenant_id, s, {sign}count(*) FROM {rows} GROUP BY tenant_id ORDER BY tenant_id
+          ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+          INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+          SELECT tenant_id, l.level, created_at >> l.level, b, {sign}count(*)
+          FROM {rows} CROSS JOIN (VALUES {_LEVEL_ROWS}) AS l(level)
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+          ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
+          RETURN NULL;
+        END $$
+    """
+
+
 def _pg() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
@@ -124,38 +146,8 @@ def upgrade() -> None:
             "CREATE INDEX ix_users_trgm_all ON users USING gin "
             "(authkeep_user_search_text(id, primary_email, primary_phone, username, name) gin_trgm_ops)"
         )
-        op.execute(
-            f"""
-            CREATE FUNCTION authkeep_user_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              INSERT INTO user_counts (tenant_id, shard, n)
-              SELECT tenant_id, floor(random() * {_SHARDS})::int, count(*) FROM new_rows GROUP BY tenant_id
-              ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
-              INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
-              SELECT tenant_id, l.level, created_at >> l.level, floor(random() * {_BUCKET_SHARDS})::int, count(*)
-              FROM new_rows CROSS JOIN (VALUES {_LEVEL_ROWS}) AS l(level)
-              GROUP BY 1, 2, 3, 4
-              ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
-              RETURN NULL;
-            END $$
-            """
-        )
-        op.execute(
-            f"""
-            CREATE FUNCTION authkeep_user_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              INSERT INTO user_counts (tenant_id, shard, n)
-              SELECT tenant_id, floor(random() * {_SHARDS})::int, -count(*) FROM old_rows GROUP BY tenant_id
-              ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
-              INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
-              SELECT tenant_id, l.level, created_at >> l.level, floor(random() * {_BUCKET_SHARDS})::int, -count(*)
-              FROM old_rows CROSS JOIN (VALUES {_LEVEL_ROWS}) AS l(level)
-              GROUP BY 1, 2, 3, 4
-              ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
-              RETURN NULL;
-            END $$
-            """
-        )
+        for name, rows, sign in (("add", "new_rows", ""), ("remove", "old_rows", "-")):
+            op.execute(_count_function(name, rows, sign))
         op.execute(
             "CREATE TRIGGER users_count_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows "
             "FOR EACH STATEMENT EXECUTE FUNCTION authkeep_user_counts_add()"
