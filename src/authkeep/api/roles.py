@@ -83,7 +83,7 @@ async def list_roles(ctx: Ctx) -> Response:
         RoleQuery, {k: ctx.query[k] for k in keys if k in ctx.query}, where="query"
     )
     search = parse_search(ctx.query, tuple(ROLE_SEARCH))
-    cond = search_condition(search, ROLE_SEARCH, ctx.db.dialect)
+    cond = search_condition(search, ROLE_SEARCH, ctx.db.dialect) if search else None
     async with ctx.db.read() as conn:
         total, found = await store.list_roles(
             conn,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, func, select, true
+from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import ids
@@ -38,20 +38,41 @@ async def name_taken(
     return row.first() is not None
 
 
+# substr rather than LIKE: SQLite's LIKE ignores case, the prefix check must not.
+_VISIBLE = and_(
+    R.c.tenant_id == bindparam("tenant"),
+    func.substr(R.c.name, 1, len(INTERNAL_PREFIX)) != INTERNAL_PREFIX,
+)
+_ALL_COUNT = select(func.count()).select_from(R).where(_VISIBLE)
+_ALL_PAGE = (
+    select(R, _ALL_COUNT.scalar_subquery().label("total"))
+    .where(_VISIBLE)
+    .order_by(R.c.created_at, R.c.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 async def list_roles(
     conn: AsyncConnection,
     tenant_id: str,
-    cond: ColumnElement[bool],
+    cond: ColumnElement[bool] | None,
     page: Page,
     role_type: str | None = None,
     exclude_user_id: str | None = None,
     exclude_application_id: str | None = None,
 ) -> tuple[int, list[Row[Any]]]:
+    if cond is None and not (role_type or exclude_user_id or exclude_application_id):
+        params = {"tenant": tenant_id, "limit": page.limit, "offset": page.offset}
+        found = list((await conn.execute(_ALL_PAGE, params)).all())
+        if found or not page.offset:
+            return (int(found[0].total) if found else 0), found
+        return int((await conn.execute(_ALL_COUNT, {"tenant": tenant_id})).scalar_one()), found
     # substr rather than LIKE: SQLite's LIKE ignores case, the prefix check must not.
     where = [
         R.c.tenant_id == tenant_id,
         func.substr(R.c.name, 1, len(INTERNAL_PREFIX)) != INTERNAL_PREFIX,
-        cond,
+        cond if cond is not None else true(),
     ]
     if role_type:
         where.append(R.c.type == role_type)
@@ -68,15 +89,22 @@ async def list_roles(
             AR.c.tenant_id == tenant_id, AR.c.application_id == exclude_application_id
         )
         where.append(R.c.id.not_in(held))
-    total = (await conn.execute(select(func.count()).select_from(R).where(*where))).scalar_one()
-    found = await conn.execute(
-        select(R)
-        .where(*where)
-        .order_by(R.c.created_at, R.c.id)
-        .limit(page.limit)
-        .offset(page.offset)
+    count = select(func.count()).select_from(R).where(*where)
+    # The total rides along as a scalar subquery: one round trip for a non-empty page.
+    found = list(
+        (
+            await conn.execute(
+                select(R, count.scalar_subquery().label("total"))
+                .where(*where)
+                .order_by(R.c.created_at, R.c.id)
+                .limit(page.limit)
+                .offset(page.offset)
+            )
+        ).all()
     )
-    return int(total), list(found.all())
+    if found:
+        return int(found[0].total), found
+    return int((await conn.execute(count)).scalar_one()), found
 
 
 @dataclass
@@ -85,18 +113,9 @@ class Members:
     featured: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def _members(
-    conn: AsyncConnection,
-    tenant_id: str,
-    role_ids: list[str],
-    link: Table,
-    member: Table,
-    cols: tuple[str, ...],
-) -> dict[str, Members]:
-    """Count and first few members of many roles in one query (window functions, no N+1)."""
-    out = {rid: Members() for rid in role_ids}
-    if not role_ids:
-        return out
+def _members_statement(link: Table, member: Table, cols: tuple[str, ...]) -> Any:
+    """Count and first few members of many roles in one statement (window functions, no N+1).
+    Built once: constructing it per request cost more CPU than running it."""
     member_id = link.c.user_id if link is UR else link.c.application_id
     total = func.count().over(partition_by=link.c.role_id).label("total")
     rn = (
@@ -107,13 +126,25 @@ async def _members(
     inner = (
         select(link.c.role_id, *(member.c[c] for c in cols), total, rn)
         .join(member, and_(member.c.id == member_id, member.c.tenant_id == link.c.tenant_id))
-        .where(link.c.tenant_id == tenant_id, link.c.role_id.in_(role_ids))
+        .where(link.c.tenant_id == bindparam("tenant"), link.c.role_id.in_(bindparam("roles", expanding=True)))
         .subquery()
     )
-    found = await conn.execute(
-        select(inner).where(inner.c.rn <= FEATURED).order_by(inner.c.role_id, inner.c.rn)
-    )
-    for row in found:
+    return select(inner).where(inner.c.rn <= FEATURED).order_by(inner.c.role_id, inner.c.rn)
+
+
+_USER_COLS = ("id", "avatar", "name")
+_APP_COLS = ("id", "name", "type")
+_USERS_OF = _members_statement(UR, U, _USER_COLS)
+_APPS_OF = _members_statement(AR, A, _APP_COLS)
+
+
+async def _members(
+    conn: AsyncConnection, tenant_id: str, role_ids: list[str], stmt: Any, cols: tuple[str, ...]
+) -> dict[str, Members]:
+    out = {rid: Members() for rid in role_ids}
+    if not role_ids:
+        return out
+    for row in await conn.execute(stmt, {"tenant": tenant_id, "roles": role_ids}):
         entry = out[row.role_id]
         entry.count = int(row.total)
         entry.featured.append({c: row._mapping[c] for c in cols})
@@ -123,13 +154,13 @@ async def _members(
 async def users_of(
     conn: AsyncConnection, tenant_id: str, role_ids: list[str]
 ) -> dict[str, Members]:
-    return await _members(conn, tenant_id, role_ids, UR, U, ("id", "avatar", "name"))
+    return await _members(conn, tenant_id, role_ids, _USERS_OF, _USER_COLS)
 
 
 async def applications_of(
     conn: AsyncConnection, tenant_id: str, role_ids: list[str]
 ) -> dict[str, Members]:
-    return await _members(conn, tenant_id, role_ids, AR, A, ("id", "name", "type"))
+    return await _members(conn, tenant_id, role_ids, _APPS_OF, _APP_COLS)
 
 
 async def insert_role(conn: AsyncConnection, values: dict[str, Any]) -> None:
