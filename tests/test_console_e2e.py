@@ -138,6 +138,14 @@ def test_seed_flow_m2m_app_with_management_access(page: object, srv: Server, sho
     sync_api.expect(p.get_by_role("link", name=name)).to_be_visible()  # type: ignore[attr-defined]
     p.screenshot(path=shots / "applications.png", full_page=True)  # type: ignore[attr-defined]
 
+    # The role's own page: its Management API permission and the apps holding it.
+    nav(p, "Roles")
+    p.get_by_role("link", name="Logto Management API access").click()  # type: ignore[attr-defined]
+    sync_api.expect(p.locator("h1 .badge.mgmt")).to_be_visible()  # type: ignore[attr-defined]
+    sync_api.expect(p.locator("#permissions li[data-scope='all']")).to_be_visible()  # type: ignore[attr-defined]
+    sync_api.expect(p.locator("#members").get_by_role("link", name=name)).to_be_visible()  # type: ignore[attr-defined]
+    p.screenshot(path=shots / "role-details.png", full_page=True)  # type: ignore[attr-defined]
+
 
 def test_management_api_resource_is_read_only(page: object, shots: Path) -> None:
     p = page
