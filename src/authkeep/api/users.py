@@ -277,7 +277,7 @@ async def create_user(ctx: Ctx) -> dict[str, Any]:
         values["profile"] = body.profile.wire()
     _check_lengths(values)
     async with ctx.db.write() as conn:
-        taken = await store.identifier_conflict(
+        taken, default_roles = await store.creation_checks(
             conn,
             ctx.tenant_id,
             username=body.username,
@@ -295,7 +295,7 @@ async def create_user(ctx: Ctx) -> dict[str, Any]:
             passwords.parse_legacy(body.password_digest)
         if body.primary_phone:
             values["primary_phone"] = rules.normalize_phone(body.primary_phone)
-        row = await store.insert_user(conn, ctx.tenant_id, {**values, **password_values})
+        row = await store.insert_user(conn, ctx.tenant_id, {**values, **password_values}, default_roles)
     return user_wire(row)
 
 

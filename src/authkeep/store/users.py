@@ -23,8 +23,10 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.exc import DBAPIError
@@ -109,6 +111,28 @@ async def identifier_conflict(
     exclude_user_id: str | None = None,
 ) -> set[str]:
     """Which of username/email/phone another user already holds (one query)."""
+    return (
+        await _conflicts(conn, tenant_id, username, email, phones, username_case_sensitive, exclude_user_id, False)
+    )[0]
+
+
+async def creation_checks(
+    conn: AsyncConnection, tenant_id: str, *, username: str | None, email: str | None, phones: Sequence[str]
+) -> tuple[set[str], list[str]]:
+    """Identifier conflicts and the tenant's default User roles, in one round trip."""
+    return await _conflicts(conn, tenant_id, username, email, phones, True, None, True)
+
+
+async def _conflicts(
+    conn: AsyncConnection,
+    tenant_id: str,
+    username: str | None,
+    email: str | None,
+    phones: Sequence[str],
+    username_case_sensitive: bool,
+    exclude_user_id: str | None,
+    with_default_roles: bool,
+) -> tuple[set[str], list[str]]:
     clauses: list[ColumnElement[bool]] = []
     if username:
         clauses.append(U.c.username == username if username_case_sensitive else func.lower(U.c.username) == username.lower())
@@ -116,14 +140,27 @@ async def identifier_conflict(
         clauses.append(func.lower(U.c.primary_email) == email.lower())
     if phones:
         clauses.append(U.c.primary_phone.in_(list(phones)))
-    if not clauses:
-        return set()
-    cond = and_(U.c.tenant_id == tenant_id, or_(*clauses))
-    if exclude_user_id:
-        cond = and_(cond, U.c.id != exclude_user_id)
-    rows = (await conn.execute(select(U.c.username, U.c.primary_email, U.c.primary_phone).where(cond).limit(10))).all()
+    parts: list[Any] = []
+    if clauses:
+        cond = and_(U.c.tenant_id == tenant_id, or_(*clauses))
+        if exclude_user_id:
+            cond = and_(cond, U.c.id != exclude_user_id)
+        parts.append(select(U.c.username, U.c.primary_email, U.c.primary_phone, null().label("role_id")).where(cond))
+    if with_default_roles:
+        parts.append(
+            select(null(), null(), null(), R.c.id).where(
+                R.c.tenant_id == tenant_id, R.c.is_default.is_(True), R.c.type == "User"
+            )
+        )
+    if not parts:
+        return set(), []
+    q = parts[0] if len(parts) == 1 else union_all(*parts)
+    rows = (await conn.execute(q)).all()
     taken: set[str] = set()
+    roles = [r[3] for r in rows if r[3] is not None]
     for r in rows:
+        if r[3] is not None:
+            continue
         if username and r.username is not None and (
             r.username == username if username_case_sensitive else r.username.lower() == username.lower()
         ):
@@ -132,7 +169,7 @@ async def identifier_conflict(
             taken.add("email")
         if phones and r.primary_phone in phones:
             taken.add("phone")
-    return taken
+    return taken, roles
 
 
 def _identity_match(dialect: str, target: str, social_id: str) -> ColumnElement[bool]:
@@ -156,8 +193,11 @@ async def default_role_ids(conn: AsyncConnection, tenant_id: str) -> list[str]:
     return list((await conn.execute(q)).scalars())
 
 
-async def insert_user(conn: AsyncConnection, tenant_id: str, values: dict[str, Any]) -> Row[Any]:
-    """Insert a user and give it the tenant's default User roles, in the caller's transaction."""
+async def insert_user(
+    conn: AsyncConnection, tenant_id: str, values: dict[str, Any], roles: list[str] | None = None
+) -> Row[Any]:
+    """Insert a user and give it the tenant's default User roles (looked up unless given), in
+    the caller's transaction."""
     now = clock.now_ms()
     row = {
         "tenant_id": tenant_id,
@@ -173,7 +213,8 @@ async def insert_user(conn: AsyncConnection, tenant_id: str, values: dict[str, A
         "updated_at": now,
         **values,
     }
-    roles = await default_role_ids(conn, tenant_id)
+    if roles is None:
+        roles = await default_role_ids(conn, tenant_id)
     try:
         created = (await conn.execute(U.insert().values(**row).returning(*U.c))).one()
         if roles:
