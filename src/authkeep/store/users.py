@@ -193,6 +193,9 @@ async def default_role_ids(conn: AsyncConnection, tenant_id: str) -> list[str]:
     return list((await conn.execute(q)).scalars())
 
 
+_INSERT_USER = U.insert().returning(*U.c)  # values bound per call: no per-request statement building
+
+
 async def insert_user(
     conn: AsyncConnection, tenant_id: str, values: dict[str, Any], roles: list[str] | None = None
 ) -> Row[Any]:
@@ -216,7 +219,7 @@ async def insert_user(
     if roles is None:
         roles = await default_role_ids(conn, tenant_id)
     try:
-        created = (await conn.execute(U.insert().values(**row).returning(*U.c))).one()
+        created = (await conn.execute(_INSERT_USER, row)).one()
         if roles:
             await conn.execute(
                 UR.insert(),
