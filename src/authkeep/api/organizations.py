@@ -148,12 +148,9 @@ async def list_members(ctx: Ctx) -> Response:
     keys = ("q", "organizationRoleId")
     query = web.validate(MemberQuery, {k: ctx.query[k] for k in keys if k in ctx.query}, where="query")
 
-    async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
-        return await store.list_members(
-            conn, ctx.tenant_id, ctx.param("id"), page, query.q, query.organizationRoleId
-        )
-
-    items, total = await rules.read(ctx.db, work)
+    items, total = await rules.guard_db(
+        store.list_members(ctx.db, ctx.tenant_id, ctx.param("id"), page, query.q, query.organizationRoleId)
+    )
     return paging.paged(ctx.request, items, total, page)
 
 

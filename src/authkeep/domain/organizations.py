@@ -124,6 +124,17 @@ async def write(db: Database, work: Callable[[AsyncConnection], Awaitable[T]], a
     raise AssertionError("unreachable")
 
 
+async def guard_db(work: Awaitable[T]) -> T:
+    """Awaits `work`, turning database errors into Logto's organization-route errors."""
+    try:
+        return await work
+    except DBAPIError as exc:
+        mapped = map_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
 async def read(db: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     try:
         async with db.read() as conn:

@@ -11,14 +11,17 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Row,
     Table,
     and_,
+    bindparam,
     delete,
     exists,
     func,
     literal,
-    or_,
+    literal_column,
+        or_,
     select,
     union_all,
     update,
@@ -30,6 +33,7 @@ from authkeep.paging import Page
 from authkeep.secretbox import SecretBox
 from authkeep.store import rows
 from authkeep.store import tables as T
+from authkeep.store.db import Database
 
 O = T.organizations
 OUR = T.organization_user_relations
@@ -161,8 +165,10 @@ async def update_organization(
 
 
 async def delete_organization(conn: AsyncConnection, tenant_id: str, org_id: str) -> bool:
-    """Every relation (members, their roles, apps, invitations, JIT rules) goes by FK cascade."""
+    """Every relation (members, their roles, apps, invitations, JIT rules) goes by FK cascade;
+    the member count row after it (the cascade's trigger has just written it)."""
     result = await conn.execute(delete(O).where(O.c.tenant_id == tenant_id, O.c.id == org_id))
+    await conn.execute(delete(MB).where(MB.c.tenant_id == tenant_id, MB.c.organization_id == org_id))
     return result.rowcount > 0
 
 
@@ -221,7 +227,95 @@ async def featured_members(
 USER_Q_FIELDS = (U.c.id, U.c.primary_email, U.c.primary_phone, U.c.username, U.c.name)
 
 
+MB = T.organization_member_buckets
+_T, _O = bindparam("tenant"), bindparam("org")
+_MEMBER_BUCKETS = (
+    select(MB.c.bucket, MB.c.n).where(MB.c.tenant_id == _T, MB.c.organization_id == _O, MB.c.n > literal_column("0")).order_by(MB.c.bucket)
+)
+# Buckets whose order is the same under every collation (C, glibc, ICU): a position found by
+# summing them is exact. Ids authkeep generates always qualify; anything else takes the
+# plain offset path.
+_PLAIN_BUCKETS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz")
+
+
+def _member_page(descending: bool = False, from_bucket: bool = False) -> Any:
+    """One page of members with their roles in one statement: the page of user ids comes from the
+    membership index alone (skipping index entries, not joined rows), then the users and their
+    roles in this organization for those ids only (≤ page size × roles rows)."""
+    cond = [OUR.c.tenant_id == _T, OUR.c.organization_id == _O]
+    if from_bucket:
+        cond.append(OUR.c.user_id >= bindparam("from"))
+    ids = (
+        select(OUR.c.user_id)
+        .where(*cond)
+        .order_by(OUR.c.user_id.desc() if descending else OUR.c.user_id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+    joined = (
+        ids.join(U, and_(U.c.id == ids.c.user_id, U.c.tenant_id == _T))
+        .outerjoin(ORUR, and_(ORUR.c.tenant_id == _T, ORUR.c.organization_id == _O, ORUR.c.user_id == ids.c.user_id))
+        .outerjoin(OR, and_(OR.c.id == ORUR.c.organization_role_id, OR.c.tenant_id == ORUR.c.tenant_id))
+    )
+    return (
+        select(*rows.USER_INFO_COLUMNS, OR.c.id.label("role_id"), OR.c.name.label("role_name"))
+        .select_from(joined)
+        .order_by(U.c.id, OR.c.name, OR.c.id)
+    )
+
+
+_MEMBER_PAGE = _member_page()
+_MEMBER_PAGE_FROM_END = _member_page(descending=True)
+_MEMBER_PAGE_FROM_BUCKET = _member_page(from_bucket=True)
+
+
+def _members_out(found: Iterable[Any]) -> list[dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in found:
+        member = out.get(r["id"])
+        if member is None:
+            member = out[r["id"]] = {**rows.user_info(r), "organizationRoles": []}
+        if r["role_id"] is not None:
+            member["organizationRoles"].append({"id": r["role_id"], "name": r["role_name"]})
+    return list(out.values())
+
+
 async def list_members(
+    db: Database,
+    tenant_id: str,
+    org_id: str,
+    page: Page,
+    keyword: str | None,
+    role_id: str | None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Members ordered by user id, each with its organization roles (Logto's order)."""
+    if keyword or role_id:
+        async with db.read() as conn:
+            return await _filtered_members(conn, tenant_id, org_id, page, keyword, role_id)
+    params: dict[str, Any] = {"tenant": tenant_id, "org": org_id}
+    buckets = [(r["bucket"], int(r["n"])) for r in await db.fetch(_MEMBER_BUCKETS, params)]
+    total = sum(n for _, n in buckets)
+    if page.offset >= total:
+        return [], total
+    params["limit"] = page.limit
+    if all(b in _PLAIN_BUCKETS for b, _ in buckets):
+        # Skip whole buckets by their counts; scan only inside the one the page starts in.
+        before = 0
+        for bucket, n in buckets:
+            if before + n > page.offset:
+                break
+            before += n
+        stmt, params["from"], params["offset"] = _MEMBER_PAGE_FROM_BUCKET, bucket, page.offset - before
+    elif page.offset * 2 <= total:
+        stmt, params["offset"] = _MEMBER_PAGE, page.offset
+    else:  # the second half is nearer from the end of the index
+        end = min(page.offset + page.limit, total)
+        stmt, params["offset"], params["limit"] = _MEMBER_PAGE_FROM_END, total - end, end - page.offset
+    return _members_out(await db.fetch(stmt, params)), total
+
+
+async def _filtered_members(
     conn: AsyncConnection,
     tenant_id: str,
     org_id: str,
@@ -229,9 +323,6 @@ async def list_members(
     keyword: str | None,
     role_id: str | None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of members ordered by user id, with their roles: the page of ids comes from the
-    membership index alone (deep pages skip index entries, not joined rows), then users and
-    roles for those ids only."""
     cond: list[Any] = [OUR.c.tenant_id == tenant_id, OUR.c.organization_id == org_id]
     if role_id:
         cond.append(
@@ -260,19 +351,17 @@ async def list_members(
     if not user_ids:
         return [], total
     found = await conn.execute(
-        select(*rows.USER_INFO_COLUMNS).where(U.c.tenant_id == tenant_id, U.c.id.in_(user_ids))
+        select(*rows.USER_INFO_COLUMNS, OR.c.id.label("role_id"), OR.c.name.label("role_name"))
+        .select_from(
+            U.outerjoin(
+                ORUR,
+                and_(ORUR.c.tenant_id == tenant_id, ORUR.c.organization_id == org_id, ORUR.c.user_id == U.c.id),
+            ).outerjoin(OR, and_(OR.c.id == ORUR.c.organization_role_id, OR.c.tenant_id == ORUR.c.tenant_id))
+        )
+        .where(U.c.tenant_id == tenant_id, U.c.id.in_(user_ids))
+        .order_by(U.c.id, OR.c.name, OR.c.id)
     )
-    by_id = {r.id: {**rows.user_info(r), "organizationRoles": []} for r in found}
-    held = await conn.execute(
-        select(ORUR.c.user_id, OR.c.id, OR.c.name)
-        .join(OR, and_(OR.c.id == ORUR.c.organization_role_id, OR.c.tenant_id == ORUR.c.tenant_id))
-        .where(ORUR.c.tenant_id == tenant_id, ORUR.c.organization_id == org_id, ORUR.c.user_id.in_(user_ids))
-        .order_by(OR.c.name, OR.c.id)
-    )
-    for user_id, rid, name in held:
-        if user_id in by_id:
-            by_id[user_id]["organizationRoles"].append({"id": rid, "name": name})
-    return [by_id[u] for u in user_ids if u in by_id], total
+    return _members_out(r._mapping for r in found), total
 
 
 async def is_member(conn: AsyncConnection, tenant_id: str, org_id: str, user_id: str) -> bool:
