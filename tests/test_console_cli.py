@@ -2,45 +2,48 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from authkeep.cli import main
 from tests.server import start_server
 from tests.test_console import csrf_of, sign_in
 
 
-def _cli(*args: str, env: dict[str, str], ok: bool = True) -> str:
-    run = subprocess.run(
-        [sys.executable, "-m", "authkeep.cli", *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert (run.returncode == 0) is ok, run.stdout + run.stderr
-    return run.stdout
-
-
-def test_bootstrap_creates_the_first_admin_once_and_admin_commands(tmp_path: Path) -> None:
+def test_bootstrap_creates_the_first_admin_once_and_admin_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db_url = f"sqlite:///{tmp_path}/console.db"
-    env = {**os.environ, "AUTHKEEP_DATABASE_URL": db_url, "AUTHKEEP_SECRET_KEY": "k" * 40,
-           "AUTHKEEP_ENDPOINT": "http://127.0.0.1:1"}
+    for key, value in {"AUTHKEEP_DATABASE_URL": db_url, "AUTHKEEP_SECRET_KEY": "k" * 40,
+                       "AUTHKEEP_ENDPOINT": "http://127.0.0.1:1"}.items():
+        monkeypatch.setenv(key, value)
     for key in ("AUTHKEEP_BOOTSTRAP_CLIENT_ID", "AUTHKEEP_BOOTSTRAP_CLIENT_SECRET"):
-        env.pop(key, None)
-    first = _cli("bootstrap", env=env)
+        monkeypatch.delenv(key, raising=False)
+
+    def cli(*args: str, code: int = 0) -> str:
+        try:
+            result = main(list(args))
+        except SystemExit as exc:  # argparse refusals
+            result = int(exc.code or 0)
+        out = capsys.readouterr()
+        assert result == code, out.out + out.err
+        return out.out + out.err
+
+    first = cli("bootstrap")
     assert "created console admin 'admin'" in first
     password = re.search(r"Password: (\S+)", first).group(1)  # type: ignore[union-attr]
-    again = _cli("bootstrap", env=env)
+    again = cli("bootstrap")
     assert password not in again and "authkeep admin create --username NAME" in again
 
-    assert "already exists" in _cli("admin", "create", "--username", "admin", "--password", "x" * 12, env=env, ok=False)
-    assert "at least 8" in _cli("admin", "create", "--username", "ops", "--password", "short", env=env, ok=False)
-    assert "username is" in _cli("admin", "create", "--username", "has space", env=env, ok=False)
-    made = _cli("admin", "create", "--username", "ops", env=env)
-    ops_password = re.search(r"Password: (\S+)", made).group(1)  # type: ignore[union-attr]
-    assert _cli("admin", "reset-password", "--username", "admin", "--password", "brand-new-password", env=env)
-    assert "no console admin" in _cli("admin", "reset-password", "--username", "ghost", env=env, ok=False)
+    assert "already exists" in cli("admin", "create", "--username", "admin", "--password", "x" * 12, code=1)
+    assert "at least 8" in cli("admin", "create", "--username", "ops", "--password", "short", code=2)
+    assert "username is" in cli("admin", "create", "--username", "has space", code=2)
+    ops_password = re.search(r"Password: (\S+)", cli("admin", "create", "--username", "ops")).group(1)  # type: ignore[union-attr]
+    assert "new password set" in cli("admin", "reset-password", "--username", "admin", "--password", "brand-new-password")
+    assert "no console admin" in cli("admin", "reset-password", "--username", "ghost", code=1)
 
     server = start_server("sqlite", db_url, {"AUTHKEEP_SECRET_KEY": "k" * 40})
     try:
@@ -53,10 +56,11 @@ def test_bootstrap_creates_the_first_admin_once_and_admin_commands(tmp_path: Pat
         server.stop()
 
 
-def test_secure_cookie_on_an_https_endpoint(tmp_path: Path) -> None:
+def test_secure_cookie_on_an_https_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db_url = f"sqlite:///{tmp_path}/https.db"
-    env = {**os.environ, "AUTHKEEP_DATABASE_URL": db_url, "AUTHKEEP_SECRET_KEY": "s" * 40}
-    _cli("admin", "create", "--username", "root", "--password", "correct-horse-battery", env=env)
+    monkeypatch.setenv("AUTHKEEP_DATABASE_URL", db_url)
+    monkeypatch.setenv("AUTHKEEP_SECRET_KEY", "s" * 40)
+    assert main(["admin", "create", "--username", "root", "--password", "correct-horse-battery"]) == 0
     server = start_server("sqlite", db_url, {"AUTHKEEP_SECRET_KEY": "s" * 40, "AUTHKEEP_ENDPOINT": "https://console.example"})
     try:
         form = httpx.get(f"{server.base_url}/console/sign-in")

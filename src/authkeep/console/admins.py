@@ -17,12 +17,16 @@ DEFAULT_USERNAME = "admin"
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{1,128}$")
 
 
-def check(username: str, password: str | None) -> str | None:
-    if not _USERNAME.match(username):
-        return "a username is 1 to 128 letters, digits or _ . @ + -"
-    if password is not None and len(password) < 8:
-        return "a password has at least 8 characters"
-    return None
+def _username(value: str) -> str:
+    if not _USERNAME.match(value):
+        raise argparse.ArgumentTypeError("a username is 1 to 128 letters, digits or _ . @ + -")
+    return value
+
+
+def _password(value: str) -> str:
+    if len(value) < 8:
+        raise argparse.ArgumentTypeError("a password has at least 8 characters")
+    return value
 
 
 async def create(settings: Settings, username: str, password: str | None) -> str:
@@ -81,15 +85,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     actions = admin.add_subparsers(dest="admin_command", required=True)
     for name, text in (("create", "create a console admin"), ("reset-password", "set a new password")):
         cmd = actions.add_parser(name, help=text)
-        cmd.add_argument("--username", required=True)
-        cmd.add_argument("--password", help="at least 8 characters; generated and printed when omitted")
+        cmd.add_argument("--username", required=True, type=_username)
+        cmd.add_argument("--password", type=_password, help="at least 8 characters; generated and printed when omitted")
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    problem = check(args.username, args.password)
-    if problem:
-        print(f"authkeep: {problem}")
-        return 2
     try:
         if args.admin_command == "create":
             password = await create(settings, args.username, args.password)
