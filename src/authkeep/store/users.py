@@ -26,6 +26,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -344,33 +345,39 @@ def _first_pages(limit: int, offset: int) -> Any:
 _LEVELS = (30, 20, 10)
 
 
+def _level_cte(level: int, parent: str | None) -> str:
+    """Buckets of one level (inside the parent's bucket), newest first, keeping the first whose
+    running total passes the remaining offset; `before` = rows in newer buckets."""
+    base = "0" if parent is None else f"(SELECT before FROM {parent})"
+    within = (
+        ""
+        if parent is None
+        else f" AND bucket >= (SELECT bucket FROM {parent}) * 1024 AND bucket < ((SELECT bucket FROM {parent}) + 1) * 1024"
+    )
+    return f"""l{level} AS (
+      SELECT bucket, {base} + cum - n AS before FROM (
+        SELECT bucket, n, SUM(n) OVER (ORDER BY bucket DESC ROWS UNBOUNDED PRECEDING) AS cum
+        FROM (SELECT bucket, SUM(n) AS n FROM user_buckets
+              WHERE tenant_id = :tenant AND level = {level}{within} GROUP BY bucket) AS g
+      ) AS w WHERE cum > :k - {base} ORDER BY bucket DESC LIMIT 1
+    )"""
+
+
+_LOCATE = text(
+    "WITH "
+    + ", ".join(_level_cte(level, None if i == 0 else f"l{_LEVELS[i - 1]}") for i, level in enumerate(_LEVELS))
+    + f" SELECT bucket, :k - before AS local FROM l{_LEVELS[-1]}"
+)
+
+
 async def _locate(conn: AsyncConnection, tenant_id: str, offset: int) -> tuple[int, int]:
     """(exclusive created_at upper bound, offset inside it) for row number `offset` of the
-    newest-first list, from `user_buckets`: three short reads of at most ~1,000 buckets each."""
-    B = T.user_buckets
-    parent: int | None = None
-    k = offset
-    for level in _LEVELS:
-        q = select(B.c.bucket, func.sum(B.c.n)).where(B.c.tenant_id == tenant_id, B.c.level == level)
-        if parent is not None:
-            span = level + 10  # the parent level
-            low = parent << (span - level)
-            q = q.where(B.c.bucket >= low, B.c.bucket < low + (1 << (span - level)))
-        q = q.group_by(B.c.bucket).order_by(B.c.bucket.desc())
-        chosen = None
-        for bucket, n in (await conn.execute(q)).all():
-            n = int(n)
-            if n <= 0:
-                continue
-            if k < n:
-                chosen = int(bucket)
-                break
-            k -= n
-        if chosen is None:  # counts moved under us (concurrent writes): fall back to a plain scan
-            return 2**62, offset
-        parent = chosen
-    assert parent is not None
-    return (parent + 1) << _LEVELS[-1], k
+    newest-first list, from `user_buckets` in one statement: at each level (created_at >> 30,
+    >> 20, >> 10) a running sum over at most ~1,000 buckets picks the one holding the row."""
+    row = (await conn.execute(_LOCATE, {"tenant": tenant_id, "k": offset})).first()
+    if row is None:  # counts moved under us (concurrent writes): fall back to a plain scan
+        return 2**62, offset
+    return (int(row.bucket) + 1) << _LEVELS[-1], int(row.local)
 
 
 def _data_error(exc: DBAPIError) -> LogtoError:
