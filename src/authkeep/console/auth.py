@@ -114,7 +114,10 @@ async def current(request: Request) -> store.Session | None:
 async def start(request: Request, response: Response, admin_id: str) -> None:
     state = state_of(request)
     sid = secrets.token_urlsafe(32)
+    previous = unsign(state.settings, request.cookies.get(COOKIE))
     async with state.db.write() as conn:
+        if previous:  # a new sign-in always gets a new id; the old one ends here
+            await store.delete_session(conn, sid_hash(previous))
         await store.insert_session(conn, sid_hash(sid), admin_id, secrets.token_urlsafe(32), SESSION_TTL_MS)
     set_cookie(request, response, COOKIE, sign(state.settings, sid), SESSION_TTL_MS // 1000)
 
