@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from authkeep import clock, ids
 from authkeep.domain import management_api as mapi
-from authkeep.oidc.token import _sign
+from authkeep.oidc.token import sign_access_token
 from authkeep.state import AppState, TenantState
 
 TOKEN_SECONDS = 300  # at most 10 minutes, reused until its last minute
@@ -57,7 +57,7 @@ async def mint(tenant: TenantState, admin_id: str) -> str:
         "iss": tenant.issuer,
         "aud": mapi.indicator(tenant.id),
     }
-    token = _sign(tenant, claims)
+    token = sign_access_token(tenant, claims)
     _tokens[(tenant.id, admin_id)] = (token, now + TOKEN_SECONDS, kid)
     return token
 

@@ -69,7 +69,8 @@ async def _read_form(request: Request) -> list[tuple[str, str]]:
     )
 
 
-def _sign(tenant: TenantState, claims: dict[str, Any]) -> str:
+def sign_access_token(tenant: TenantState, claims: dict[str, Any]) -> str:
+    """An `at+jwt` signed with the tenant's Current key (also used by the console for its own tokens)."""
     key = tenant.keys.current
     header = {"alg": key.alg, "typ": "at+jwt", "kid": key.kid}
     return jws.serialize_compact(header, orjson.dumps(claims), key.key, algorithms=[key.alg])
@@ -148,7 +149,7 @@ async def _organization_token(
         claims["scope"] = scope
     claims.update(client_id=client.id, iss=tenant.issuer, aud=audience)
     response: dict[str, Any] = {
-        "access_token": _sign(tenant, claims),
+        "access_token": sign_access_token(tenant, claims),
         "expires_in": grant.access_token_ttl,
         "token_type": "Bearer",
     }
@@ -230,7 +231,7 @@ async def handle(request: Request, state: AppState, tenant: TenantState) -> byte
         claims["scope"] = " ".join(issued)
     claims.update(client_id=client.id, iss=tenant.issuer, aud=grant.indicator)
     response: dict[str, Any] = {
-        "access_token": _sign(tenant, claims),
+        "access_token": sign_access_token(tenant, claims),
         "expires_in": grant.access_token_ttl,
         "token_type": "Bearer",
     }
