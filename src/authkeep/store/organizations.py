@@ -192,10 +192,11 @@ async def featured_members(
     featured: dict[str, list[dict[str, Any]]] = {o: [] for o in org_ids}
     if not org_ids:
         return counts, featured
+    mb = T.organization_member_buckets  # maintained counts: no count(*) over large organizations
     found = await conn.execute(
-        select(OUR.c.organization_id, func.count())
-        .where(OUR.c.tenant_id == tenant_id, OUR.c.organization_id.in_(org_ids))
-        .group_by(OUR.c.organization_id)
+        select(mb.c.organization_id, func.sum(mb.c.n))
+        .where(mb.c.tenant_id == tenant_id, mb.c.organization_id.in_(org_ids))
+        .group_by(mb.c.organization_id)
     )
     counts.update({r[0]: int(r[1]) for r in found})
     parts = []
