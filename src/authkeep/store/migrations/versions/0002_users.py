@@ -33,6 +33,8 @@ _SHARDS = 16
 _LEVELS = (30, 20, 10)
 _LEVEL_ROWS = ", ".join(f"({level})" for level in _LEVELS)
 _BUCKET_SHARDS = 4
+# Every search scans a GIN index's whole pending list: keep it short (default 4 MB ≈ 500 pages).
+_GIN_WITH = "WITH (gin_pending_list_limit = 256)"
 
 
 def _count_function(name: str, rows: str, sign: str) -> str:
@@ -130,7 +132,7 @@ def upgrade() -> None:
     if _pg():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for field in _SEARCH_FIELDS:
-            op.execute(f"CREATE INDEX ix_users_trgm_{field} ON users USING gin ({field} gin_trgm_ops)")
+            op.execute(f"CREATE INDEX ix_users_trgm_{field} ON users USING gin ({field} gin_trgm_ops) {_GIN_WITH}")
         op.execute("CREATE INDEX ix_users_identities ON users USING gin (identities jsonb_path_ops)")
         # One trigram index over all searchable fields: a general `search=%x%` pre-filters on it
         # with one index scan instead of OR-ing five (store/users.py adds the condition).
@@ -144,7 +146,8 @@ def upgrade() -> None:
         )
         op.execute(
             "CREATE INDEX ix_users_trgm_all ON users USING gin "
-            "(authkeep_user_search_text(id, primary_email, primary_phone, username, name) gin_trgm_ops)"
+            "(authkeep_user_search_text(id, primary_email, primary_phone, username, name) gin_trgm_ops) "
+            + _GIN_WITH
         )
         for name, rows, sign in (("add", "new_rows", ""), ("remove", "old_rows", "-")):
             op.execute(_count_function(name, rows, sign))
