@@ -163,6 +163,24 @@ def action(
     return endpoint
 
 
+def confirm_page(cx: Cx, nav: str, path: str, title: str, warning: str, button: str) -> HTMLResponse:
+    """The "Delete …?" page: its form posts to `path`/delete, Cancel goes back to `path`."""
+    return cx.render(
+        "confirm.html", nav=nav, title=title, warning=warning, action=f"{path}/delete", cancel=path, button=button
+    )
+
+
+async def post_chosen(
+    cx: Cx, form: FormData, field: str, path: str, key: str, back: str, missing: str, done: str
+) -> Response:
+    """Posts the ticked `field` values to `path` as `{key: [...]}`; nothing ticked is an error."""
+    chosen = values(form, field)
+    if not chosen:
+        return cx.redirect(back, error=missing)
+    await cx.api.post(path, {key: chosen})
+    return cx.redirect(back, notice=done)
+
+
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""

@@ -16,6 +16,7 @@ from authkeep.console.web import (
     Cx,
     Pager,
     action,
+    confirm_page,
     explain,
     page,
     page_number,
@@ -178,13 +179,12 @@ async def remove_role(cx: Cx, form: FormData) -> Response:
 @page
 async def confirm_delete(cx: Cx) -> Response:
     app = await cx.api.get(f"/applications/{seg(cx.param('id'))}")
-    return cx.render(
-        "confirm.html",
-        nav="apps",
+    return confirm_page(
+        cx,
+        "apps",
+        f"/applications/{seg(app['id'])}",
         title=f"Delete application “{app['name']}”?",
         warning="Its credentials stop working at once. This cannot be undone.",
-        action=f"/applications/{seg(app['id'])}/delete",
-        cancel=f"/applications/{seg(app['id'])}",
         button="Delete application",
     )
 

@@ -16,9 +16,11 @@ from authkeep.console.web import (
     Cx,
     Pager,
     action,
+    confirm_page,
     explain,
     page,
     page_number,
+    post_chosen,
     seg,
     text,
     values,
@@ -92,11 +94,10 @@ async def update_org(cx: Cx, form: FormData) -> Response:
 
 @action
 async def add_members(cx: Cx, form: FormData) -> Response:
-    user_ids = values(form, "user")
-    if not user_ids:
-        return cx.redirect(_here(cx, "#members"), error="Choose at least one user.")
-    await cx.api.post(f"/organizations/{seg(cx.param('id'))}/users", {"userIds": user_ids})
-    return cx.redirect(_here(cx, "#members"), notice="Members added.")
+    path = f"/organizations/{seg(cx.param('id'))}/users"
+    return await post_chosen(
+        cx, form, "user", path, "userIds", _here(cx, "#members"), "Choose at least one user.", "Members added."
+    )
 
 
 @action
@@ -153,13 +154,12 @@ async def delete_invitation(cx: Cx, form: FormData) -> Response:
 @page
 async def confirm_delete(cx: Cx) -> Response:
     org = await cx.api.get(f"/organizations/{seg(cx.param('id'))}")
-    return cx.render(
-        "confirm.html",
-        nav="orgs",
+    return confirm_page(
+        cx,
+        "orgs",
+        f"/organizations/{seg(org['id'])}",
         title=f"Delete organization “{org['name']}”?",
         warning="Its memberships and invitations are removed. Users themselves are kept.",
-        action=f"/organizations/{seg(org['id'])}/delete",
-        cancel=f"/organizations/{seg(org['id'])}",
         button="Delete organization",
     )
 

@@ -15,6 +15,7 @@ from authkeep.console.web import (
     Cx,
     Pager,
     action,
+    confirm_page,
     explain,
     page,
     page_number,
@@ -111,13 +112,12 @@ async def confirm_delete(cx: Cx) -> Response:
     resource = await cx.api.get(f"/resources/{seg(cx.param('id'))}")
     if is_management_api(resource["indicator"]):
         return cx.redirect(f"/resources/{seg(resource['id'])}", error="The Logto Management API cannot be deleted.")
-    return cx.render(
-        "confirm.html",
-        nav="resources",
+    return confirm_page(
+        cx,
+        "resources",
+        f"/resources/{seg(resource['id'])}",
         title=f"Delete API resource “{resource['name']}”?",
         warning="Its permissions are removed from every role. This cannot be undone.",
-        action=f"/resources/{seg(resource['id'])}/delete",
-        cancel=f"/resources/{seg(resource['id'])}",
         button="Delete API resource",
     )
 

@@ -15,9 +15,11 @@ from authkeep.console.web import (
     Cx,
     Pager,
     action,
+    confirm_page,
     explain,
     page,
     page_number,
+    post_chosen,
     seg,
     text,
     values,
@@ -117,11 +119,11 @@ async def update_role(cx: Cx, form: FormData) -> Response:
 
 @action
 async def add_scopes(cx: Cx, form: FormData) -> Response:
-    scope_ids = values(form, "scope")
-    if not scope_ids:
-        return cx.redirect(_back(cx, "#permissions"), error="Choose at least one permission.")
-    await cx.api.post(f"/roles/{seg(cx.param('id'))}/scopes", {"scopeIds": scope_ids})
-    return cx.redirect(_back(cx, "#permissions"), notice="Permissions added.")
+    path = f"/roles/{seg(cx.param('id'))}/scopes"
+    back = _back(cx, "#permissions")
+    return await post_chosen(
+        cx, form, "scope", path, "scopeIds", back, "Choose at least one permission.", "Permissions added."
+    )
 
 
 @action
@@ -155,13 +157,12 @@ async def remove_member(cx: Cx, form: FormData) -> Response:
 @page
 async def confirm_delete(cx: Cx) -> Response:
     role = await cx.api.get(f"/roles/{seg(cx.param('id'))}")
-    return cx.render(
-        "confirm.html",
-        nav="roles",
+    return confirm_page(
+        cx,
+        "roles",
+        f"/roles/{seg(role['id'])}",
         title=f"Delete role “{role['name']}”?",
         warning="Users and apps holding it lose its permissions. This cannot be undone.",
-        action=f"/roles/{seg(role['id'])}/delete",
-        cancel=f"/roles/{seg(role['id'])}",
         button="Delete role",
     )
 

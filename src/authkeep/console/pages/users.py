@@ -17,12 +17,13 @@ from authkeep.console.web import (
     Cx,
     Pager,
     action,
+    confirm_page,
     explain,
     page,
     page_number,
+    post_chosen,
     seg,
     text,
-    values,
 )
 
 FIELDS = {
@@ -153,11 +154,10 @@ async def set_suspended(cx: Cx, form: FormData) -> Response:
 
 @action
 async def assign_roles(cx: Cx, form: FormData) -> Response:
-    role_ids = values(form, "role")
-    if not role_ids:
-        return cx.redirect(_here(cx, "#roles"), error="Choose at least one role.")
-    await cx.api.post(f"/users/{seg(cx.param('id'))}/roles", {"roleIds": role_ids})
-    return cx.redirect(_here(cx, "#roles"), notice="Roles assigned.")
+    path = f"/users/{seg(cx.param('id'))}/roles"
+    return await post_chosen(
+        cx, form, "role", path, "roleIds", _here(cx, "#roles"), "Choose at least one role.", "Roles assigned."
+    )
 
 
 @action
@@ -170,13 +170,12 @@ async def remove_role(cx: Cx, form: FormData) -> Response:
 async def confirm_delete(cx: Cx) -> Response:
     user = await cx.api.get(f"/users/{seg(cx.param('id'))}")
     label = user.get("name") or user.get("username") or user.get("primaryEmail") or user["id"]
-    return cx.render(
-        "confirm.html",
-        nav="users",
+    return confirm_page(
+        cx,
+        "users",
+        f"/users/{seg(user['id'])}",
         title=f"Delete user “{label}”?",
         warning="The account and its sign-in identities are removed. This cannot be undone.",
-        action=f"/users/{seg(user['id'])}/delete",
-        cancel=f"/users/{seg(user['id'])}",
         button="Delete user",
     )
 
