@@ -113,6 +113,30 @@ async def page_of(
     return found, int((await conn.execute(count)).scalar_one())
 
 
+async def linked_page(
+    conn: AsyncConnection, link: Table, column: str, target: Table, order: Any, cond: list[Any], page: Page | None
+) -> tuple[list[Row[Any]], int]:
+    """A page of `target` rows reached through `link.<column>`, ordered by `order` then id."""
+    joined = link.join(target, and_(target.c.id == link.c[column], target.c.tenant_id == link.c.tenant_id))
+    stmt = select(target).select_from(joined).where(*cond).order_by(order, target.c.id)
+    count = select(func.count()).select_from(joined).where(*cond)
+    return await page_of(conn, stmt, count, page)
+
+
+async def _among(
+    conn: AsyncConnection, link: Table, column: str, tenant_id: str, org_id: str, ids: list[str]
+) -> set[str]:
+    """Which of `ids` are members of the organization through `link.<column>`."""
+    if not ids:
+        return set()
+    found = await conn.execute(
+        select(link.c[column]).where(
+            link.c.tenant_id == tenant_id, link.c.organization_id == org_id, link.c[column].in_(ids)
+        )
+    )
+    return {r[0] for r in found}
+
+
 async def types_of(conn: AsyncConnection, table: Table, tenant_id: str, ids: Iterable[str]) -> dict[str, str]:
     """id -> type for the existing rows among `ids` (roles, organization roles, applications)."""
     wanted = list(dict.fromkeys(ids))
@@ -406,24 +430,14 @@ async def remove_member(conn: AsyncConnection, tenant_id: str, org_id: str, user
 
 
 async def members_among(conn: AsyncConnection, tenant_id: str, org_id: str, user_ids: list[str]) -> set[str]:
-    if not user_ids:
-        return set()
-    found = await conn.execute(
-        select(OUR.c.user_id).where(
-            OUR.c.tenant_id == tenant_id, OUR.c.organization_id == org_id, OUR.c.user_id.in_(user_ids)
-        )
-    )
-    return {r[0] for r in found}
+    return await _among(conn, OUR, "user_id", tenant_id, org_id, user_ids)
 
 
 async def member_roles(
     conn: AsyncConnection, tenant_id: str, org_id: str, user_id: str, page: Page | None
 ) -> tuple[list[dict[str, Any]], int]:
     cond = [ORUR.c.tenant_id == tenant_id, ORUR.c.organization_id == org_id, ORUR.c.user_id == user_id]
-    joined = ORUR.join(OR, and_(OR.c.id == ORUR.c.organization_role_id, OR.c.tenant_id == ORUR.c.tenant_id))
-    stmt = select(OR).select_from(joined).where(*cond).order_by(OR.c.name, OR.c.id)
-    count = select(func.count()).select_from(joined).where(*cond)
-    found, total = await page_of(conn, stmt, count, page)
+    found, total = await linked_page(conn, ORUR, "organization_role_id", OR, OR.c.name, cond, page)
     return [role_out(r) for r in found], total
 
 
@@ -566,24 +580,14 @@ async def is_app_member(conn: AsyncConnection, tenant_id: str, org_id: str, app_
 
 
 async def app_members_among(conn: AsyncConnection, tenant_id: str, org_id: str, app_ids: list[str]) -> set[str]:
-    if not app_ids:
-        return set()
-    found = await conn.execute(
-        select(OAR.c.application_id).where(
-            OAR.c.tenant_id == tenant_id, OAR.c.organization_id == org_id, OAR.c.application_id.in_(app_ids)
-        )
-    )
-    return {r[0] for r in found}
+    return await _among(conn, OAR, "application_id", tenant_id, org_id, app_ids)
 
 
 async def app_roles(
     conn: AsyncConnection, tenant_id: str, org_id: str, app_id: str, page: Page | None
 ) -> tuple[list[dict[str, Any]], int]:
     cond = [ORAR.c.tenant_id == tenant_id, ORAR.c.organization_id == org_id, ORAR.c.application_id == app_id]
-    joined = ORAR.join(OR, and_(OR.c.id == ORAR.c.organization_role_id, OR.c.tenant_id == ORAR.c.tenant_id))
-    stmt = select(OR).select_from(joined).where(*cond).order_by(OR.c.name, OR.c.id)
-    count = select(func.count()).select_from(joined).where(*cond)
-    found, total = await page_of(conn, stmt, count, page)
+    found, total = await linked_page(conn, ORAR, "organization_role_id", OR, OR.c.name, cond, page)
     return [role_out(r) for r in found], total
 
 
@@ -687,10 +691,7 @@ async def jit_roles(
     conn: AsyncConnection, tenant_id: str, org_id: str, page: Page | None
 ) -> tuple[list[dict[str, Any]], int]:
     cond = [JR.c.tenant_id == tenant_id, JR.c.organization_id == org_id]
-    joined = JR.join(OR, and_(OR.c.id == JR.c.organization_role_id, OR.c.tenant_id == JR.c.tenant_id))
-    stmt = select(OR).select_from(joined).where(*cond).order_by(OR.c.name, OR.c.id)
-    count = select(func.count()).select_from(joined).where(*cond)
-    found, total = await page_of(conn, stmt, count, page)
+    found, total = await linked_page(conn, JR, "organization_role_id", OR, OR.c.name, cond, page)
     return [role_out(r) for r in found], total
 
 
@@ -698,10 +699,7 @@ async def jit_sso_connectors(
     conn: AsyncConnection, tenant_id: str, org_id: str, page: Page | None
 ) -> tuple[list[dict[str, Any]], int]:
     cond = [JSC.c.tenant_id == tenant_id, JSC.c.organization_id == org_id]
-    joined = JSC.join(SSO, and_(SSO.c.id == JSC.c.sso_connector_id, SSO.c.tenant_id == JSC.c.tenant_id))
-    stmt = select(SSO).select_from(joined).where(*cond).order_by(SSO.c.connector_name, SSO.c.id)
-    count = select(func.count()).select_from(joined).where(*cond)
-    found, total = await page_of(conn, stmt, count, page)
+    found, total = await linked_page(conn, JSC, "sso_connector_id", SSO, SSO.c.connector_name, cond, page)
     return [sso_connector_out(r) for r in found], total
 
 

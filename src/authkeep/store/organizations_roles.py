@@ -12,7 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from authkeep.paging import Page
 from authkeep.store import rows
 from authkeep.store import tables as T
-from authkeep.store.organizations import insert_ignore, page_of, q_condition, role_out, scope_out
+from authkeep.store.organizations import (
+    insert_ignore,
+    linked_page,
+    page_of,
+    q_condition,
+    role_out,
+    scope_out,
+)
 
 OR = T.organization_roles
 OS = T.organization_scopes
@@ -102,10 +109,7 @@ async def role_scopes(
     conn: AsyncConnection, tenant_id: str, role_id: str, page: Page | None
 ) -> tuple[list[dict[str, Any]], int]:
     cond = [ORSR.c.tenant_id == tenant_id, ORSR.c.organization_role_id == role_id]
-    joined = ORSR.join(OS, and_(OS.c.id == ORSR.c.organization_scope_id, OS.c.tenant_id == ORSR.c.tenant_id))
-    stmt = select(OS).select_from(joined).where(*cond).order_by(OS.c.name, OS.c.id)
-    count = select(func.count()).select_from(joined).where(*cond)
-    found, total = await page_of(conn, stmt, count, page)
+    found, total = await linked_page(conn, ORSR, "organization_scope_id", OS, OS.c.name, cond, page)
     return [scope_out(r) for r in found], total
 
 
@@ -113,10 +117,7 @@ async def role_resource_scopes(
     conn: AsyncConnection, tenant_id: str, role_id: str, page: Page | None
 ) -> tuple[list[dict[str, Any]], int]:
     cond = [ORRSR.c.tenant_id == tenant_id, ORRSR.c.organization_role_id == role_id]
-    joined = ORRSR.join(S, and_(S.c.id == ORRSR.c.scope_id, S.c.tenant_id == ORRSR.c.tenant_id))
-    stmt = select(S).select_from(joined).where(*cond).order_by(S.c.name, S.c.id)
-    count = select(func.count()).select_from(joined).where(*cond)
-    found, total = await page_of(conn, stmt, count, page)
+    found, total = await linked_page(conn, ORRSR, "scope_id", S, S.c.name, cond, page)
     return [rows.scope(r) for r in found], total
 
 
