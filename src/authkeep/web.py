@@ -126,13 +126,13 @@ def validate(model: type[M], data: Any, where: str = "body") -> M:
         raise invalid_input(where, exc) from None
 
 
-def _has_nul(value: Any) -> bool:
+def has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
+        return any(has_nul(v) for v in value)
     return False
 
 
@@ -147,7 +147,7 @@ async def read_json(request: Request) -> Any:
             "guard.invalid_input", 400, details=str(exc).split(":")[0], type="body"
         ) from None
     # PostgreSQL cannot store NUL in text or jsonb; refuse it on every backend alike.
-    if b"u0000" in raw.lower() and _has_nul(data):
+    if b"u0000" in raw.lower() and has_nul(data):
         raise LogtoError("guard.invalid_input", 400, details="Strings must not contain NUL characters.", type="body")
     return data
 

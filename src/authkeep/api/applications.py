@@ -29,16 +29,6 @@ TABLE = "applications"
 # --- plumbing ----------------------------------------------------------------------------------
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
 def _nul_error(where: str) -> LogtoError:
     return LogtoError("guard.invalid_input", 400, type=where, details="Strings must not contain NUL characters.")
 
@@ -50,9 +40,9 @@ def route(register: Callable[[Handler], Handler]) -> Callable[[Handler], Handler
     def deco(fn: Handler) -> Handler:
         @functools.wraps(fn)
         async def guarded(ctx: Ctx) -> Any:
-            if _has_nul(dict(ctx.request.path_params)):
+            if web.has_nul(dict(ctx.request.path_params)):
                 raise _nul_error("params")
-            if any(_has_nul(k) or _has_nul(v) for k, v in ctx.query.multi_items()):
+            if any(web.has_nul(k) or web.has_nul(v) for k, v in ctx.query.multi_items()):
                 raise _nul_error("query")
             return await fn(ctx)
 
