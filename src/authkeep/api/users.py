@@ -211,7 +211,7 @@ def user_wire(row: Any, *, include_hash: bool = False, sso: list[dict[str, Any]]
     if sso is not None:
         out["ssoIdentities"] = sso
     if include_hash:
-        m = row._mapping
+        m = row if isinstance(row, dict) else row._mapping
         out["passwordDigest"] = m["password_encrypted"]
         out["passwordAlgorithm"] = m["password_encryption_method"]
     return out
@@ -245,10 +245,14 @@ async def list_users(ctx: Ctx) -> Response:
         )
     search = parse_search(q, rules.SEARCH_FIELDS)
     include_hash = web.yes(q.get("includePasswordHash"))
-    async with ctx.db.read() as conn:
-        found, total = await store.list_users(
-            conn, ctx.db.dialect, ctx.tenant_id, search, page, exclude_role or None, exclude_org or None
-        )
+    fast = None if (search or exclude_role or exclude_org) else await store.first_page(ctx.db, ctx.tenant_id, page)
+    if fast is not None:
+        found, total = fast
+    else:
+        async with ctx.db.read() as conn:
+            found, total = await store.list_users(
+                conn, ctx.db.dialect, ctx.tenant_id, search, page, exclude_role or None, exclude_org or None
+            )
     return paging.paged(ctx.request, [user_wire(r, include_hash=include_hash) for r in found], total, page)
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -48,13 +49,20 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# JSON columns are read with orjson, as the request bodies they came from were: a number beyond
+# 64 bits is a double, as in JavaScript. (jsonb keeps 1.113091430936382e+25 as the numeric
+# 11130914309363820000000000; the stdlib json module read that back as an int orjson cannot write.)
+JSON_CODEC: dict[str, Any] = {"json_deserializer": orjson.loads}
+
+
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
         _install_sqlite_hooks(engine)
         return engine
     return create_async_engine(
         url,
+        **JSON_CODEC,
         pool_size=20,
         max_overflow=20,
         pool_pre_ping=False,
@@ -63,9 +71,7 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 async def _init_raw(conn: Any) -> None:
-    """jsonb as Python values, like SQLAlchemy's JSON type, but decoded by orjson."""
-    import orjson
-
+    """jsonb as Python values, decoded by orjson like the engine's JSON columns (JSON_CODEC)."""
     await conn.set_type_codec(
         "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
     )
@@ -83,6 +89,8 @@ class _Prepared:
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         self.order = list(compiled.positiontup or [])
+        # Values SQLAlchemy bound itself (e.g. the 0 in coalesce(x, 0)); the rest come per call.
+        self.fixed = {name: bp.value for name, bp in compiled.binds.items() if not bp.required}
 
 
 class Database:
@@ -132,7 +140,7 @@ class Database:
         if prepared is None:
             prepared = self._prepared[id(stmt)] = _Prepared(stmt, self.engine.dialect)
         pool = self._pool or await self._open_pool()
-        args = [params[name] for name in prepared.order]
+        args = [params[name] if name in params else prepared.fixed[name] for name in prepared.order]
         return [dict(r) for r in await pool.fetch(prepared.sql, *args)]
 
     async def _open_pool(self) -> Any:

@@ -39,6 +39,7 @@ from authkeep.errors import LogtoError, invalid_input
 from authkeep.paging import Page
 from authkeep.search import Search
 from authkeep.store import tables as T
+from authkeep.store.db import Database
 from authkeep.store.rows import USER_INFO_COLUMNS, role
 from authkeep.store.search_sql import search_condition
 
@@ -410,6 +411,18 @@ def _data_error(exc: DBAPIError) -> LogtoError:
     if mapped is not None:
         return mapped
     return invalid_input("Invalid search value.")
+
+
+async def first_page(db: Database, tenant_id: str, page: Page) -> tuple[list[dict[str, Any]], int] | None:
+    """The unfiltered shallow page, the common and benchmarked case, on the fast read path.
+    None when the page is deeper than that (the caller uses `list_users`)."""
+    if page.offset > _SHALLOW_OFFSET:
+        return None
+    found = await db.fetch(_first_pages(page.limit, page.offset), {"tenant": tenant_id})
+    if found:
+        return found, int(found[0]["total"])
+    async with db.read() as conn:
+        return [], await count_all_users(conn, tenant_id)
 
 
 async def list_users(
