@@ -38,51 +38,49 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).replace("-", "_").lower()
 
 
-def _field_of(key: str, prefix: str) -> str | None:
-    rest = key[len(prefix):]
-    if not rest:
-        return None
-    if not rest.startswith("."):
-        return None  # e.g. `searchFoo` is a general search, as in Logto
-    name = rest[1:]
-    if "." in name:
-        raise invalid_input("Only one level of search field is allowed.")
-    return _snake(name)
+def _field_of(key: str) -> str | None:
+    """`search.name` -> `name`; `search`, `searchFoo` -> None (a general search, as in Logto)."""
+    path = key.split(".")
+    if len(path) > 2:
+        raise invalid_input(
+            f"Unsupported nested search field path `{'.'.join(path[1:])}` detected. "
+            "Only the first level field is supported."
+        )
+    return path[1] if len(path) == 2 else None
 
 
 def parse_search(query: QueryParams, fields: tuple[str, ...]) -> Search:
     """`fields` are the snake_case searchable columns of the endpoint."""
+    joint = query.get("joint") or query.get("jointMode") or "or"
+    if joint not in JOINTS:
+        raise invalid_input(f"Search joint mode `{joint}` is not valid, expect one of {', '.join(JOINTS)}.")
     values: dict[str | None, list[str]] = {}
     modes: dict[str | None, str] = {}
     for key, value in query.multi_items():
-        if key.startswith("search"):
-            values.setdefault(_field_of(key, "search"), []).append(value)
-        elif key.startswith("mode"):
-            modes[_field_of(key, "mode")] = value
-    joint = (query.get("joint") or query.get("jointMode") or "or").lower()
-    if joint not in JOINTS:
-        raise invalid_input(f"Search joint mode `{joint}` is not valid, expect one of {', '.join(JOINTS)}.")
+        if key.startswith("mode"):
+            field_name = _field_of(key)
+            if value not in MODES:
+                where = f" for field `{field_name}`" if field_name else ""
+                raise invalid_input(
+                    f"Search match mode `{value}`{where} is not valid, expect one of {', '.join(MODES)}."
+                )
+            modes[field_name] = value
+        elif key.startswith("search"):
+            values.setdefault(_field_of(key), []).append(value)
     case_sensitive = yes(query.get("isCaseSensitive"))
-    default_mode = modes.get(None, "like")
     items: list[SearchItem] = []
-    for name, vals in values.items():
-        if name is not None and name not in fields:
-            raise invalid_input(f"Search field `{name}` is not valid, expect one of {', '.join(fields)}.")
-        mode = modes.get(name, default_mode)
-        if mode not in MODES:
-            raise invalid_input(f"Search mode `{mode}` is not valid, expect one of {', '.join(MODES)}.")
-        if any(v == "" for v in vals):
-            raise invalid_input("Search value cannot be empty.")
+    for raw_name, vals in values.items():
+        mode = modes.get(raw_name) or modes.get(None) or "like"
         if mode != "exact" and len(vals) > 1:
             raise invalid_input("Only one search value is allowed when search mode is not `exact`.")
+        if any(v == "" for v in vals):
+            raise invalid_input("Search value cannot be empty.")
+        name = _snake(raw_name) if raw_name else None
+        if name is not None and name not in fields:
+            raise invalid_input(f"Search field `{name}` is not valid, expect one of {', '.join(fields)}.")
         if mode == "similar_to" and not case_sensitive:
             raise invalid_input("Cannot use case-insensitive match for `similar to`.")
         items.append(SearchItem(name, mode, tuple(vals)))
-    for name, mode in modes.items():
-        if name is not None and name not in fields:
-            raise invalid_input(f"Search field `{name}` is not valid, expect one of {', '.join(fields)}.")
-        if mode not in MODES:
-            raise invalid_input(f"Search mode `{mode}` is not valid, expect one of {', '.join(MODES)}.")
     return Search(tuple(items), joint, case_sensitive, fields)
 
 
