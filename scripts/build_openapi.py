@@ -4,6 +4,10 @@ implements (same paths, fields and statuses), nothing more.
     .venv/bin/python scripts/build_openapi.py [path/to/logto/management.openapi.json]
 
 tests/test_openapi.py fails when the committed document and the routes disagree.
+
+Where Logto's document is wrong about what Logto itself sends or accepts, PATCHES below correct
+it (found by tests/test_fuzz.py). Each patch is small, says why, and must still apply: the build
+fails when one matches nothing. Every patch is listed in docs/compatibility.md.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +103,75 @@ def build(source: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --- Patches to Logto's document -----------------------------------------------------------------
+
+
+def _nodes(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+def redirect_uris_are_strings(doc: dict[str, Any]) -> int:
+    """`oidcClientMetadata.redirectUris`/`postLogoutRedirectUris` items are URI strings; Logto's
+    generator renders their zod refinement as `{"type": "object", "description": "Validator
+    function"}`, which no request can satisfy and every stored URI breaks."""
+    count = 0
+    for node in _nodes(doc["paths"]):
+        for key in ("redirectUris", "postLogoutRedirectUris"):
+            items = node.get(key, {}).get("items") if isinstance(node.get(key), dict) else None
+            if items and items.get("description") == "Validator function":
+                node[key]["items"] = {"type": "string", "description": "A redirect URI."}
+                count += 1
+    return count
+
+
+def zod_literals_are_enums(doc: dict[str, Any]) -> int:
+    """Logto renders `z.literal("Totp")` as `{"type": "string", "format": "\"Totp\""}`, an
+    unknown format that JSON Schema ignores; the literal is `{"enum": ["Totp"]}`."""
+    count = 0
+    for node in _nodes(doc["paths"]):
+        fmt = node.get("format")
+        if isinstance(fmt, str) and len(fmt) > 1 and fmt[0] == fmt[-1] == '"':
+            del node["format"]
+            node["enum"] = [json.loads(fmt)]
+            count += 1
+    return count
+
+
+def mfa_verification_body_is_any_of(doc: dict[str, Any]) -> int:
+    """POST /users/{userId}/mfa-verifications: the guard's union (Totp | BackupCode) and the
+    hand-written description of the same two shapes are joined in one `oneOf`. Every body matches
+    two alternatives, so by the document no request is valid; `anyOf` is what is meant."""
+    op = doc["paths"].get("/api/users/{userId}/mfa-verifications", {}).get("post")
+    schema = op["requestBody"]["content"]["application/json"]["schema"] if op else {}
+    if "oneOf" not in schema:
+        return 0
+    schema["anyOf"] = schema.pop("oneOf")
+    return 1
+
+
+PATCHES: list[Callable[[dict[str, Any]], int]] = [
+    redirect_uris_are_strings,
+    zod_literals_are_enums,
+    mfa_verification_body_is_any_of,
+]
+
+
+def patch(doc: dict[str, Any]) -> dict[str, Any]:
+    for fix in PATCHES:
+        if fix(doc) == 0:
+            raise SystemExit(f"patch {fix.__name__} no longer applies: drop it (and its docs/compatibility.md row)")
+    return doc
+
+
 def main() -> None:
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
-    doc = build(json.loads(src.read_text()))
+    doc = patch(build(json.loads(src.read_text())))
     OUT.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
     count = sum(1 for ops in doc["paths"].values() for m in ops if m != "parameters")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['paths'])} paths, {count} operations")
