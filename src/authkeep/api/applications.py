@@ -56,16 +56,17 @@ async def _body(ctx: Ctx, model: type[web.M]) -> web.M:
     return await web.read_body(ctx.request, model)
 
 
-async def _app(conn: AsyncConnection, ctx: Ctx, key: str = "id", lock: bool = False) -> Any:
+async def _app(conn: AsyncConnection, ctx: Ctx, key: str = "id", lock: bool = False, key_share: bool = False) -> Any:
     app_id = ctx.param(key)
-    row = await store.find(conn, ctx.tenant_id, app_id, lock=lock)
+    row = await store.find(conn, ctx.tenant_id, app_id, lock=lock, key_share=key_share)
     if row is None:
         raise not_exists_with_id(TABLE, app_id)
     return row
 
 
-async def _m2m(conn: AsyncConnection, ctx: Ctx) -> Any:
-    row = await _app(conn, ctx, "applicationId")
+async def _m2m(conn: AsyncConnection, ctx: Ctx, lock: bool = False) -> Any:
+    """`lock`: serialise changes to this app's role links (parallel PUTs deadlocked on PostgreSQL)."""
+    row = await _app(conn, ctx, "applicationId", lock=lock, key_share=True)
     if row.type != "MachineToMachine":
         raise LogtoError("application.invalid_type", 422)
     return row
@@ -336,7 +337,7 @@ async def list_roles(ctx: Ctx) -> Any:
 async def assign_roles(ctx: Ctx) -> Any:
     body = await _body(ctx, rules.RoleIds)
     async with ctx.db.write() as conn:
-        row = await _m2m(conn, ctx)
+        row = await _m2m(conn, ctx, lock=True)
         held = set(await store.role_ids(conn, ctx.tenant_id, row.id))
         to_add = [r for r in rules.dedupe(body.roleIds) if r not in held]
         found = await store.existing(conn, T.roles, ctx.tenant_id, to_add)
@@ -345,8 +346,8 @@ async def assign_roles(ctx: Ctx) -> Any:
         for role_id in to_add:
             if role_id not in found:
                 raise not_exists_with_id("roles", role_id)
-        await store.link_roles(conn, ctx.tenant_id, row.id, to_add)
-    return {"roleIds": body.roleIds, "addedRoleIds": to_add}
+        added = await store.link_roles(conn, ctx.tenant_id, row.id, to_add)
+    return {"roleIds": body.roleIds, "addedRoleIds": added}
 
 
 @route(router.put("/applications/{applicationId}/roles"))
@@ -354,7 +355,7 @@ async def replace_roles(ctx: Ctx) -> Any:
     body = await _body(ctx, rules.RoleIds)
     wanted = rules.dedupe(body.roleIds)
     async with ctx.db.write() as conn:
-        row = await _m2m(conn, ctx)
+        row = await _m2m(conn, ctx, lock=True)
         held = await store.role_ids(conn, ctx.tenant_id, row.id)
         to_add = [r for r in wanted if r not in held]
         found = await store.existing(conn, T.roles, ctx.tenant_id, to_add)

@@ -177,10 +177,14 @@ def _admin_exists(tenant_id: str) -> Any:
     )
 
 
-async def find(conn: AsyncConnection, tenant_id: str, app_id: str, lock: bool = False) -> Row[Any] | None:
+async def find(
+    conn: AsyncConnection, tenant_id: str, app_id: str, lock: bool = False, key_share: bool = False
+) -> Row[Any] | None:
+    """`lock`: FOR UPDATE; with `key_share`, FOR NO KEY UPDATE, which serialises changes to the
+    app's links without blocking the foreign-key checks of links inserted from the other side."""
     stmt = select(A).where(A.c.tenant_id == tenant_id, A.c.id == app_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=key_share)
     return (await conn.execute(stmt)).first()
 
 
@@ -312,12 +316,16 @@ async def role_ids(conn: AsyncConnection, tenant_id: str, app_id: str) -> list[s
     return list(found.scalars())
 
 
-async def link_roles(conn: AsyncConnection, tenant_id: str, app_id: str, role_ids: list[str]) -> None:
-    await _insert_ignore(
-        conn,
-        T.applications_roles,
-        [{"tenant_id": tenant_id, "id": ids.standard_id(), "application_id": app_id, "role_id": r} for r in role_ids],
-    )
+async def link_roles(conn: AsyncConnection, tenant_id: str, app_id: str, role_ids: list[str]) -> list[str]:
+    """Links the roles not linked yet; returns those this statement linked (a link made meanwhile
+    by a concurrent POST /roles/{id}/applications is not counted as added here)."""
+    ar, added = T.applications_roles, set()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    for part in _chunks(role_ids):
+        rows = [{"tenant_id": tenant_id, "id": ids.standard_id(), "application_id": app_id, "role_id": r} for r in part]
+        stmt = dialect.insert(ar).values(rows).on_conflict_do_nothing().returning(ar.c.role_id)
+        added.update((await conn.execute(stmt)).scalars())
+    return [r for r in role_ids if r in added]
 
 
 async def unlink_roles(conn: AsyncConnection, tenant_id: str, app_id: str, role_ids: list[str]) -> int:
