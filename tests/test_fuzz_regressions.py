@@ -62,3 +62,13 @@ def test_custom_data_beyond_64_bits_elsewhere(api: httpx.Client, create: str, pa
     res = api.get(f"{create}/{entity}")
     assert res.status_code == 200, res.text
     assert res.json()["customData"] == {"n": BIG_VALUE}
+
+
+@pytest.mark.parametrize("path", ["/api/roles/a%0Ab", "/api/applications/a%0A/roles", "/api/users/%0A/roles"])
+def test_newline_in_a_path_parameter_is_routed(api: httpx.Client, anon: httpx.Client, path: str) -> None:
+    """GET /api/organizations/%0F%F0%93%8E%86%0A%1E/users/... answered a plain-text 404 without
+    asking for a token: Starlette's Mount("/api") pattern `.*` stops at a newline."""
+    res = anon.get(path)
+    assert res.status_code == 401 and res.json()["code"] == "auth.authorization_header_missing"
+    res = api.get(path)
+    assert res.status_code == 404 and res.json()["code"].startswith("entity."), res.text

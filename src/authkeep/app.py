@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -161,6 +162,14 @@ async def start_state(settings: Settings) -> AppState:
     return state
 
 
+def _api_mount(app: Any) -> Mount:
+    """Mount("/api"); Starlette matches the rest of the path with `.*`, which stops at a newline,
+    so `/api/roles/a%0Ab` fell through to a plain 404 before authentication. Koa (Logto) routes it."""
+    mount = Mount("/api", app=app)
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
 
@@ -182,7 +191,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Mount("/oidc", app=_oidc_router()),
-            Mount("/api", app=SegmentRouter(api_routes)),
+            _api_mount(SegmentRouter(api_routes)),
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,
