@@ -72,3 +72,14 @@ def test_newline_in_a_path_parameter_is_routed(api: httpx.Client, anon: httpx.Cl
     assert res.status_code == 401 and res.json()["code"] == "auth.authorization_header_missing"
     res = api.get(path)
     assert res.status_code == 404 and res.json()["code"].startswith("entity."), res.text
+
+
+def test_newline_in_a_secret_name_is_routed(api: httpx.Client) -> None:
+    """DELETE /api/applications/{id}/secrets/5%3D%C3%94zo%C3%A7%C3%90%0A... answered a plain-text
+    404: the `{name:path}` parameter pattern `.*` stops at a newline too."""
+    app = api.post("/api/applications", json={"name": unique("nl"), "type": "MachineToMachine"}).json()["id"]
+    res = api.delete(f"/api/applications/{app}/secrets/a%0Ab")
+    assert res.status_code == 404 and res.json()["code"] == "entity.not_found", res.text
+    made = api.post(f"/api/applications/{app}/secrets", json={"name": "line\nbreak"})
+    assert made.status_code == 201, made.text
+    assert api.delete(f"/api/applications/{app}/secrets/line%0Abreak").status_code == 204

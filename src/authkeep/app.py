@@ -116,7 +116,7 @@ class SegmentRouter:
 
 def management_routes() -> list[Route]:
     return [
-        Route(spec.path, _management_endpoint(spec), methods=[spec.method])
+        _dotall(Route(spec.path, _management_endpoint(spec), methods=[spec.method]))
         for router in ROUTERS
         for spec in router.routes
     ]
@@ -162,12 +162,12 @@ async def start_state(settings: Settings) -> AppState:
     return state
 
 
-def _api_mount(app: Any) -> Mount:
-    """Mount("/api"); Starlette matches the rest of the path with `.*`, which stops at a newline,
-    so `/api/roles/a%0Ab` fell through to a plain 404 before authentication. Koa (Logto) routes it."""
-    mount = Mount("/api", app=app)
-    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
-    return mount
+def _dotall(route: Any) -> Any:
+    """Starlette matches `{name:path}` parameters and a Mount's remainder with `.*`, which stops at
+    a newline: `/api/roles/a%0Ab` fell through to a plain 404 before authentication, and a secret
+    name holding a newline could not be addressed. Koa (Logto) routes both."""
+    route.path_regex = re.compile(route.path_regex.pattern, re.DOTALL)
+    return route
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -191,7 +191,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         routes=[
             Mount("/oidc", app=_oidc_router()),
-            _api_mount(SegmentRouter(api_routes)),
+            _dotall(Mount("/api", app=SegmentRouter(api_routes))),
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,
