@@ -102,6 +102,23 @@ def test_same_scope_name_created_once(server: Server, token: str, client: httpx.
     assert len(client.get(f"/api/resources/{resource['id']}/scopes").json()) == 1
 
 
+def test_same_secret_name_created_once(server: Server, token: str, client: httpx.Client) -> None:
+    app = client.post("/api/applications", json={"name": unique("race"), "type": "MachineToMachine"}).json()["id"]
+    calls: list[Call] = [("POST", f"/api/applications/{app}/secrets", {"name": "deploy"})] * PARALLEL
+    responses = fire(server, token, calls)
+    _no_server_errors(calls, responses)
+    assert _codes(responses) == {(201, ""): 1, (422, "application.secret_name_exists"): PARALLEL - 1}
+    assert [s["name"] for s in client.get(f"/api/applications/{app}/secrets").json()].count("deploy") == 1
+
+
+def test_same_primary_email_created_once(server: Server, token: str, client: httpx.Client) -> None:
+    email = f"{unique('race')}@example.com"
+    calls: list[Call] = [("POST", "/api/users", {"primaryEmail": email})] * PARALLEL
+    responses = fire(server, token, calls)
+    _no_server_errors(calls, responses)
+    assert _codes(responses) == {(200, ""): 1, (422, "user.email_already_in_use"): PARALLEL - 1}
+
+
 # --- assign/unassign storms --------------------------------------------------------------------------
 
 
