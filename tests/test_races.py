@@ -28,12 +28,6 @@ from tests.server import Server
 
 PARALLEL = 200
 MEMBERS = 8
-# Known, in the Users code (owned elsewhere; reported in issue 6): parallel PUT /users/{id}/roles
-# on PostgreSQL read the held roles unlocked, then delete and insert: 422
-# entity.unique_integrity_violation and 500 (deadlock detected) instead of last-writer-wins.
-USERS_PUT_RACE = "PUT /users/{id}/roles is not serialised per user on PostgreSQL (422 unique violation, 500 deadlock)"
-
-
 @pytest.fixture
 def client(server: Server, token: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
@@ -233,8 +227,6 @@ def test_parallel_replaces_are_atomic(server: Server, token: str, client: httpx.
     sets = [sorted(rng.sample(roles, rng.randint(1, MEMBERS))) for _ in range(50)]
     calls: list[Call] = [("PUT", f"/api/{owner}/{entity}/roles", {"roleIds": s}) for s in sets]
     responses = fire(server, token, calls)
-    if owner == "users" and server.backend == "postgres" and any(r.status_code != 200 for r in responses):
-        pytest.xfail(USERS_PUT_RACE)
     _no_server_errors(calls, responses)
     assert all(r.status_code == 200 for r in responses), _codes(responses)
     final = sorted(_ids(client, f"/api/{owner}/{entity}/roles"))

@@ -508,7 +508,7 @@ async def assign_roles(ctx: Ctx) -> dict[str, Any]:
     body = await web.read_body(ctx.request, RoleIdsBody)
     user_id = ctx.param("userId")
     async with ctx.db.write() as conn:
-        await store.get_user(conn, ctx.tenant_id, user_id)
+        await store.lock_user(conn, ctx.tenant_id, user_id)
         existing = set(await store.user_role_ids(conn, ctx.tenant_id, user_id))
         to_add = _dedupe([r for r in body.role_ids if r not in existing])
         found = await store.roles_by_ids(conn, ctx.tenant_id, to_add)
@@ -528,7 +528,7 @@ async def replace_roles(ctx: Ctx) -> dict[str, Any]:
     user_id = ctx.param("userId")
     wanted = _dedupe(body.role_ids)
     async with ctx.db.write() as conn:
-        await store.get_user(conn, ctx.tenant_id, user_id)
+        await store.lock_user(conn, ctx.tenant_id, user_id)
         existing = await store.user_role_ids(conn, ctx.tenant_id, user_id)
         to_add = [r for r in wanted if r not in existing]
         to_remove = [r for r in existing if r not in wanted]

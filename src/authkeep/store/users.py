@@ -102,6 +102,16 @@ async def get_user(conn: AsyncConnection, tenant_id: str, user_id: str) -> Row[A
     return row
 
 
+async def lock_user(conn: AsyncConnection, tenant_id: str, user_id: str) -> None:
+    """Serialise changes to one user's relations (parallel PUTs of roles read, then rewrite, the
+    set); 404 `entity.not_found` when there is no such user. SQLite writers are serial already."""
+    stmt = select(U.c.id).where(U.c.tenant_id == tenant_id, U.c.id == user_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(key_share=True)
+    if (await conn.execute(stmt)).first() is None:
+        raise LogtoError("entity.not_found", 404)
+
+
 async def identifier_conflict(
     conn: AsyncConnection,
     tenant_id: str,
