@@ -98,7 +98,7 @@ def build(source: dict[str, Any]) -> dict[str, Any]:
         "servers": [{"url": "http://localhost:3001", "description": "authkeep endpoint address."}],
         "paths": paths,
         "security": source["security"],
-        "components": components,
+        "components": {kind: dict(sorted(entries.items())) for kind, entries in sorted(components.items())},
         "tags": [t for t in source.get("tags", []) if t.get("name") in tags_used],
     }
 

@@ -536,6 +536,10 @@ def test_personal_access_tokens(api: httpx.Client) -> None:
     assert res.status_code == 204
     err(api.post(f"{base}/delete", json={"name": "exp"}), 404, "entity.not_found")
     assert api.get(base).json() == []
+    # A name may hold a slash; percent-encoded in the path it is still one name.
+    assert api.post(base, json={"name": "ci/deploy"}).status_code == 201
+    assert api.patch(f"{base}/ci%2Fdeploy", json={"name": "ci/deploy 2"}).json()["name"] == "ci/deploy 2"
+    assert api.delete(f"{base}/ci%2Fdeploy%202").status_code == 204
     err(api.post("/api/users/nope/personal-access-tokens", json={"name": "x"}), 404, "entity.relation_foreign_key_not_found")
 
 

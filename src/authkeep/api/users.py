@@ -772,13 +772,13 @@ async def rename_pat(ctx: Ctx) -> dict[str, Any]:
     return await _rename_pat(ctx, body.current_name if body.current_name is not None else body.name, body.name)
 
 
-@router.patch("/users/{userId}/personal-access-tokens/{name}")
+@router.patch("/users/{userId}/personal-access-tokens/{name:path}")
 async def rename_pat_by_path(ctx: Ctx) -> dict[str, Any]:
     body = await web.read_body(ctx.request, RenamePatBody)
     return await _rename_pat(ctx, ctx.param("name"), body.name)
 
 
-@router.delete("/users/{userId}/personal-access-tokens/{name}")
+@router.delete("/users/{userId}/personal-access-tokens/{name:path}")
 async def delete_pat_by_path(ctx: Ctx) -> None:
     async with ctx.db.write() as conn:
         await store.delete_pat(conn, ctx.tenant_id, ctx.param("userId"), ctx.param("name"))
