@@ -167,4 +167,4 @@ def not_found() -> LogtoError:
 
 def invalid_input(details: str) -> LogtoError:
     """`request.invalid_input`: the details go into the message, not a field (as in Logto)."""
-    return LogtoError("request.invalid_input", 400, details=None, message=render("request.invalid_input", {"details": details}))
+    return LogtoError("request.invalid_input", 400, message=render("request.invalid_input", {"details": details}))

@@ -21,7 +21,6 @@ from authkeep.secretbox import SecretBox
 from authkeep.store import keys as key_store
 from authkeep.store.db import Database
 
-ALGORITHM = "ES384"
 ALGORITHMS = {"EC": "ES384", "RSA": "RS256"}
 _STATUS_ORDER = {"Current": 0, "Next": 1, "Previous": 2}
 
