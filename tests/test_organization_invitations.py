@@ -163,6 +163,7 @@ def test_expiry(smtp: MailServer) -> None:
         invitee = f"{unique('late')}@example.com"
         soon = ok(_invite(api, org["id"], invitee, expiresAt=int(time.time() * 1000) + 1500), 201)
         assert soon["status"] == "Pending"
+        assert ok(api.get(f"/api/organization-invitations/{soon['id']}"))["status"] == "Pending"
         time.sleep(2)
         assert ok(api.get(f"/api/organization-invitations/{soon['id']}"))["status"] == "Expired"
         user = new_user(api, email=invitee)

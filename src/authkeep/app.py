@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import logging
 import re
@@ -39,14 +40,18 @@ def _error(exc: LogtoError) -> Response:
     return json_response(exc.body(), exc.status)
 
 
-def with_etag(request: Request, response: Response) -> Response:
-    """Strong ETag over the body, shaped like the `etag` package Logto uses; honours If-None-Match."""
+def tag(response: Response) -> Response:
+    """Strong ETag over the body, shaped like the `etag` package Logto uses."""
     body = bytes(response.body)
     digest = base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()[:27]
-    tag = f'"{len(body):x}-{digest}"'
-    if tag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": tag})
-    response.headers["ETag"] = tag
+    response.headers["ETag"] = f'"{len(body):x}-{digest}"'
+    return response
+
+
+def _not_modified(request: Request, response: Response) -> Response:
+    etag = response.headers.get("etag")
+    if etag and etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag})
     return response
 
 
@@ -57,12 +62,13 @@ def _limited(unavailable: bool) -> LogtoError:
 
 
 def _management_endpoint(spec: RouteSpec) -> Any:
-    handler, status = spec.handler, spec.status
+    handler, status, cacheable = spec.handler, spec.status, spec.cache
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.authkeep
         tenant = state.tenant_for(request)
         limit_headers: dict[str, str] = {}
+        generation = key = None
         try:
             principal = await tenant.verifier.authenticate(request.headers.get("authorization"))
             if state.limiter and state.api_limit:
@@ -72,6 +78,11 @@ def _management_endpoint(spec: RouteSpec) -> Any:
                 limit_headers = verdict.headers
                 if not verdict.allowed:
                     raise _limited(verdict.unavailable)
+            if cacheable and request.method == "GET":
+                key = state.responses.key(tenant.id, request.scope)
+                hit, generation = await state.responses.lookup(key)
+                if hit is not None:
+                    return _finish(request, hit, limit_headers)
             result = await handler(Ctx(request, tenant, principal, state))
         except LogtoError as exc:
             response = _error(exc)
@@ -88,14 +99,22 @@ def _management_endpoint(spec: RouteSpec) -> Any:
             response = empty(status)
         else:
             response = Response(dumps(result), status_code=status, media_type=JSON_TYPE)
-        if limit_headers:
-            response.headers.update(limit_headers)
         if request.method == "GET" and response.status_code == 200:
-            return with_etag(request, response)
-        return response
+            tag(response)
+            if generation is not None and key is not None:
+                state.responses.put(key, generation, response)
+        return _finish(request, response, limit_headers)
 
     endpoint.__name__ = handler.__name__
     return endpoint
+
+
+def _finish(request: Request, response: Response, limit_headers: dict[str, str]) -> Response:
+    if response.status_code == 200 and request.method == "GET":
+        response = _not_modified(request, response)
+    if limit_headers:
+        response.headers.update(limit_headers)
+    return response
 
 
 class SegmentRouter:
@@ -156,9 +175,11 @@ async def _server_error(_request: Request, exc: Exception) -> Response:
 
 async def start_state(settings: Settings) -> AppState:
     db = Database(settings.database_url)
+    db.start_listening()
     state = AppState(settings, db, SecretBox(settings.secret_key, settings.old_secret_keys))
     tenant = state.add_tenant(DEFAULT_TENANT)
     await tenant.keys.refresh()
+    await db.wait_listening(5)  # until then, caches stay off (Database.settle)
     return state
 
 
@@ -177,6 +198,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await start_state(settings)
         app.state.authkeep = state
+        # Everything built so far lives as long as the process: keep it out of full collections,
+        # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

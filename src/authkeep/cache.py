@@ -1,6 +1,8 @@
-"""A small TTL cache that also drops everything after any write made by this process.
+"""A small TTL cache that also drops everything after any write.
 
-Other instances' writes are seen within `ttl` seconds (docs/security.md explains the bound).
+Writes are seen through `Database.generation`: at once on SQLite and for this process's own
+writes, within milliseconds for other processes on PostgreSQL (the change feed, `store.changes`,
+without the per-lookup barrier the response cache pays for); `ttl` bounds the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class WriteAwareCache(Generic[K, V]):
     def get(self, key: K) -> V | None:
         if self.ttl <= 0:
             return None
+        self.db.observe()
         item = self._items.get(key)
         if item is None:
             return None
@@ -34,9 +37,13 @@ class WriteAwareCache(Generic[K, V]):
             return None
         return value
 
-    def put(self, key: K, value: V) -> None:
-        if self.ttl <= 0:
+    def generation(self) -> int:
+        """Read before loading a value, and pass to `put`: a write in between makes it unusable."""
+        return self.db.generation
+
+    def put(self, key: K, value: V, generation: int) -> None:
+        if self.ttl <= 0 or generation != self.db.generation:
             return
-        self._items[key] = (time.monotonic() + self.ttl, self.db.generation, value)
+        self._items[key] = (time.monotonic() + self.ttl, generation, value)
         if len(self._items) > self.size:
             self._items.popitem(last=False)

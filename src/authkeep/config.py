@@ -52,6 +52,7 @@ class Settings:
     bootstrap_client_secret: str | None = None
     token_cache_size: int = 10_000
     client_cache_seconds: float = 2.0
+    response_cache_seconds: float = 30.0
     rate_limit: str = "200/10 seconds"
     token_rate_limit: str = "200/10 seconds"
     redis_url: str | None = None
@@ -92,6 +93,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         bootstrap_client_secret=env.get("AUTHKEEP_BOOTSTRAP_CLIENT_SECRET") or None,
         token_cache_size=int(env.get("AUTHKEEP_TOKEN_CACHE_SIZE", "10000")),
         client_cache_seconds=float(env.get("AUTHKEEP_CLIENT_CACHE_SECONDS", "2")),
+        response_cache_seconds=float(env.get("AUTHKEEP_RESPONSE_CACHE_SECONDS", "30")),
         rate_limit=env.get("AUTHKEEP_RATE_LIMIT", "200/10 seconds"),
         token_rate_limit=env.get("AUTHKEEP_TOKEN_RATE_LIMIT", "200/10 seconds"),
         redis_url=env.get("AUTHKEEP_REDIS_URL") or None,

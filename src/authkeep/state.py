@@ -13,6 +13,7 @@ from authkeep.config import Settings
 from authkeep.domain import management_api
 from authkeep.oidc.keys import KeyRing
 from authkeep.ratelimit import RateLimiter, RateLimitItem, parse_limit
+from authkeep.respcache import ResponseCache
 from authkeep.secretbox import SecretBox
 from authkeep.store.db import Database
 
@@ -38,8 +39,10 @@ class AppState:
     limiter: RateLimiter | None = None
     api_limit: RateLimitItem | None = None
     token_limit: RateLimitItem | None = None
+    responses: ResponseCache = field(init=False)
 
     def __post_init__(self) -> None:
+        self.responses = ResponseCache(self.db, self.settings.response_cache_seconds)
         self.api_limit = parse_limit(self.settings.rate_limit)
         self.token_limit = parse_limit(self.settings.token_rate_limit)
         if self.api_limit or self.token_limit:

@@ -167,6 +167,9 @@ class RouteSpec:
     path: str
     handler: Callable[..., Awaitable[Any]]
     status: int = 200
+    # A GET whose answer depends only on stored data (not on the clock) may be served from
+    # the response cache (respcache.py).
+    cache: bool = False
 
 
 @dataclass
@@ -175,15 +178,17 @@ class ApiRouter:
 
     routes: list[RouteSpec] = field(default_factory=list)
 
-    def _add(self, method: str, path: str, status: int) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
+    def _add(
+        self, method: str, path: str, status: int, cache: bool = False
+    ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
         def deco(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-            self.routes.append(RouteSpec(method, path, fn, status))
+            self.routes.append(RouteSpec(method, path, fn, status, cache))
             return fn
 
         return deco
 
-    def get(self, path: str, status: int = 200) -> Callable[..., Any]:
-        return self._add("GET", path, status)
+    def get(self, path: str, status: int = 200, cache: bool = True) -> Callable[..., Any]:
+        return self._add("GET", path, status, cache)
 
     def post(self, path: str, status: int = 201) -> Callable[..., Any]:
         return self._add("POST", path, status)

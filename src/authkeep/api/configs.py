@@ -65,7 +65,7 @@ async def patch_session(ctx: Ctx) -> object:
 
 
 # Registered after /configs/oidc/session so `session` is not taken for a key type.
-@router.get("/configs/oidc/{keyType}")
+@router.get("/configs/oidc/{keyType}", cache=False)  # statuses depend on the clock
 async def list_keys(ctx: Ctx) -> object:
     key_type = _key_type(ctx)
     async with ctx.db.write() as conn:  # may persist a due Next -> Current promotion

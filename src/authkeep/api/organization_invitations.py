@@ -25,7 +25,7 @@ router = web.ApiRouter()
 INVITEE_MAX = 256
 
 
-@route(router.get("/organization-invitations"))
+@route(router.get("/organization-invitations", cache=False))  # status depends on the clock
 async def list_invitations(ctx: Ctx) -> list[dict[str, Any]]:
     q = ctx.query
 
@@ -107,7 +107,7 @@ async def _find(ctx: Ctx, invitation_id: str) -> dict[str, Any]:
     return found
 
 
-@route(router.get("/organization-invitations/{id}"))
+@route(router.get("/organization-invitations/{id}", cache=False))
 async def get_invitation(ctx: Ctx) -> dict[str, Any]:
     return await _find(ctx, ctx.param("id"))
 

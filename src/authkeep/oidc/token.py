@@ -80,10 +80,11 @@ async def _client(state: AppState, tenant: TenantState, client_id: str) -> clien
     key = (tenant.id, client_id)
     client = tenant.clients.get(key)
     if client is None:
+        seen = tenant.clients.generation()
         client = await clients.find_client(state.db, tenant.id, client_id)
         if client is None:
             raise OAuthError("invalid_client", f"invalid client {client_id}")
-        tenant.clients.put(key, client)
+        tenant.clients.put(key, client, seen)
     return client
 
 
@@ -91,9 +92,10 @@ async def _grant(state: AppState, tenant: TenantState, app_id: str, indicator: s
     key = (app_id, indicator)
     grant = tenant.grants.get(key)
     if grant is None:
+        seen = tenant.grants.generation()
         grant = await clients.resource_grant(state.db, tenant.id, app_id, indicator)
         if grant is not None:
-            tenant.grants.put(key, grant)
+            tenant.grants.put(key, grant, seen)
     return grant
 
 
@@ -104,12 +106,13 @@ async def _organization_grant(
     key = ("organization", app_id, org_id, indicator)
     grant = tenant.grants.get(key)  # type: ignore[arg-type]
     if grant is None:
+        seen = tenant.grants.generation()
         member, grant = await clients.organization_grant(state.db, tenant.id, app_id, org_id, indicator)
         if not member:
             raise OAuthError("access_denied", "app has not associated with the organization", 403)
         if grant is None:
             raise OAuthError("invalid_target", "resource indicator is missing, or unknown")
-        tenant.grants.put(key, grant)  # type: ignore[arg-type]
+        tenant.grants.put(key, grant, seen)  # type: ignore[arg-type]
     return grant
 
 

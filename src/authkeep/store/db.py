@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.expression import Executable
+
+from authkeep.store import changes
 
 
 def _regexp(pattern: str, value: Any, flags: int = 0) -> bool:
@@ -66,7 +69,7 @@ def create_engine(url: str) -> AsyncEngine:
         pool_size=20,
         max_overflow=20,
         pool_pre_ping=False,
-        connect_args={"server_settings": {"jit": "off"}},
+        connect_args={"server_settings": {"jit": "off", **changes.APP_SETTING}},
     )
 
 
@@ -103,8 +106,13 @@ class Database:
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
         # Reads need no BEGIN/ROLLBACK round trips on PostgreSQL: each statement sees committed data.
         self._read_engine = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        # Bumped after every committed write in this process; caches compare it to stay coherent.
+        # Bumped after every write in this process and, through `changes`, in every other process
+        # on the same PostgreSQL; caches compare it to stay coherent.
         self.generation = 0
+        self.origin = changes.new_origin()
+        self._announcer = None if self.is_sqlite else changes.Announcer(self.engine.url, self.origin)
+        self._listener: changes.Listener | None = None
+        self._sqlite_version: tuple[sqlite3.Connection, int] | None = None
         self._prepared: dict[int, _Prepared] = {}
         self._pool: Any = None
         self._pool_lock = asyncio.Lock()
@@ -117,14 +125,56 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            if self.is_sqlite:
-                conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-            try:
+        try:
+            async with self.engine.connect() as conn:
+                if self.is_sqlite:
+                    conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
                 async with conn.begin():
                     yield conn
-            finally:
-                self.generation += 1
+        finally:
+            self.changed()
+        if self._announcer is not None:
+            await self._announcer.announce()
+
+    def changed(self) -> None:
+        self.generation += 1
+
+    def observe(self) -> bool:
+        """SQLite: bump `generation` if any connection, in any process, committed since the last
+        look (`PRAGMA data_version`, ~7 µs); False if that cannot be read. PostgreSQL pushes
+        changes instead (`changes`)."""
+        if not self.is_sqlite:
+            return True
+        try:
+            if self._sqlite_version is None:
+                conn = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
+                self._sqlite_version = (conn, -1)
+            conn, seen = self._sqlite_version
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error:
+            self._sqlite_version = None
+            self.changed()
+            return False
+        if version != seen:
+            self._sqlite_version = (conn, version)
+            self.changed()
+        return True
+
+    async def settle(self) -> bool:
+        """Bring `generation` up to every write committed before this call, in any process.
+        False when that cannot be known (the PostgreSQL change feed is down): trust no cache."""
+        if self.is_sqlite:
+            return self.observe()
+        return self._listener is not None and await self._listener.barrier()
+
+    def start_listening(self) -> None:
+        """Servers on PostgreSQL follow other processes' writes (see `store.changes`)."""
+        if not self.is_sqlite and self._listener is None:
+            self._listener = changes.Listener(self.engine.url, self.origin, self.changed)
+            self._listener.start()
+
+    async def wait_listening(self, timeout: float) -> bool:
+        return self._listener is not None and await self._listener.wait_connected(timeout)
 
     async def fetch(self, stmt: Executable, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Run a prebuilt, read-only statement on the hot path.
@@ -151,13 +201,20 @@ class Database:
                 url = self.engine.url
                 self._pool = await asyncpg.create_pool(
                     host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                    database=url.database, min_size=1, max_size=10, server_settings={"jit": "off"},
+                    database=url.database, min_size=1, max_size=10,
+                    server_settings={"jit": "off", **changes.APP_SETTING},
                     init=_init_raw,
                     reset=_no_reset,
                 )
         return self._pool
 
     async def dispose(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+        if self._announcer is not None:
+            await self._announcer.close()
+        if self._sqlite_version is not None:
+            self._sqlite_version[0].close()
         if self._pool is not None:
             await self._pool.close()
         await self.engine.dispose()
