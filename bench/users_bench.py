@@ -3,8 +3,10 @@
     .venv/bin/python bench/users_bench.py --users 1000000            # fresh database, seeded
     .venv/bin/python bench/users_bench.py --database authkeep_bench_users --keep   # reuse it
 
-1. per-request latency with no load (sequential, `--samples` requests per scenario): p50/p99/rps;
-2. wrk at `--connections` for the list and fuzzy search (rps, p50/p99);
+1. per-request latency with no load (sequential, `--samples` requests per scenario): p50/p99/rps,
+   with the response cache off, so every request runs its query;
+2. wrk at `--connections` for the list and fuzzy search (rps, p50/p99), with the response cache
+   off and then on (the default);
 3. wrk POST /api/users without a password (creation rate).
 Prints a table; docs/performance-users.md records the figures.
 """
@@ -100,7 +102,7 @@ def main() -> None:
         asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
     # A fixed secret so a kept database (its sealed signing keys) opens on the next run.
     env = {"AUTHKEEP_WORKERS": str(args.workers), "AUTHKEEP_SECRET_KEY": "authkeep-users-bench-secret"}
-    server = start_server("bench", url, env)
+    server = start_server("bench", url, {**env, "AUTHKEEP_RESPONSE_CACHE_SECONDS": "0"})
     try:
         have = asyncio.run(_count(url))
         if have < args.users:
@@ -116,16 +118,26 @@ def main() -> None:
         if args.skip_load or shutil.which("wrk") is None:
             return
         print(f"\n{'under load (wrk, ' + str(args.connections) + ' connections)':40} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-        env = {"BENCH_TOKEN": token}
-        for label, path, script in [
+        loads = [
             ("GET /api/users?page_size=20", "/api/users?page_size=20", "bearer.lua"),
             ("GET /api/users?search=%bulk77777%", "/api/users?search=%25bulk77777%25", "bearer.lua"),
+        ]
+        same = {"AUTHKEEP_ENDPOINT": server.env["AUTHKEEP_ENDPOINT"], "AUTHKEEP_BOOTSTRAP_CLIENT_ID": server.client_id,
+                "AUTHKEEP_BOOTSTRAP_CLIENT_SECRET": server.client_secret}
+        for label, path, script in [
+            *[(f"{label} (cache off)", path, script) for label, path, script in loads],
+            ("restart", "", ""),
+            *[(f"{label} (cache on)", path, script) for label, path, script in loads],
             ("POST /api/users (no password)", "/api/users", "users_create.lua"),
         ]:
-            run_env = {**env, "BENCH_PREFIX": "c" + secrets.token_hex(3)}
+            if label == "restart":  # the same database, now with the default response cache
+                server.stop()
+                server = start_server("bench", url, {**env, **same})
+                continue
+            run_env = {"BENCH_TOKEN": token, "BENCH_PREFIX": "c" + secrets.token_hex(3)}
             wrk(server.base_url + path, script, run_env, 8, 2, 1)
             run_env["BENCH_PREFIX"] = "c" + secrets.token_hex(3)
-            r = wrk(server.base_url + path, script, run_env, args.connections, args.duration, 2)
+            r = wrk(server.base_url + path, script, run_env, args.connections, args.duration, 1)
             print(f"{label:40} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {int(r['non2xx']):8d}", flush=True)
     finally:
         server.stop()

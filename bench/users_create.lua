@@ -19,9 +19,3 @@ function request()
   local name = prefix .. "_" .. tid .. "_" .. n
   return wrk.format(nil, nil, nil, '{"username":"' .. name .. '","primaryEmail":"' .. name .. '@bench.example"}')
 end
-
-function response(status, headers, body)
-  if status ~= 200 then
-    io.stderr:write("unexpected status " .. status .. "\n")
-  end
-end

@@ -7,12 +7,15 @@ without the per-lookup barrier the response cache pays for); `ttl` bounds the re
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 from authkeep.store.db import Database
 
+_FAILED = object()  # a shared load that raised: each waiter loads for itself
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -23,6 +26,7 @@ class WriteAwareCache(Generic[K, V]):
         self.ttl = ttl
         self.size = size
         self._items: OrderedDict[K, tuple[float, int, V]] = OrderedDict()
+        self._flights: dict[K, asyncio.Future[Any]] = {}
 
     def get(self, key: K) -> V | None:
         if self.ttl <= 0:
@@ -37,13 +41,28 @@ class WriteAwareCache(Generic[K, V]):
             return None
         return value
 
-    def generation(self) -> int:
-        """Read before loading a value, and pass to `put`: a write in between makes it unusable."""
-        return self.db.generation
-
-    def put(self, key: K, value: V, generation: int) -> None:
-        if self.ttl <= 0 or generation != self.db.generation:
-            return
-        self._items[key] = (time.monotonic() + self.ttl, generation, value)
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
+    async def load(self, key: K, loader: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The cached value, or `loader()`'s (cached unless None). Concurrent misses of one key
+        share a single load, so an expiry under load costs one query, not one per request."""
+        value = self.get(key)
+        if value is not None or self.ttl <= 0:
+            return value if value is not None else await loader()
+        flight = self._flights.get(key)
+        if flight is not None:
+            shared = await asyncio.shield(flight)
+            return await loader() if shared is _FAILED else shared  # type: ignore[return-value]
+        flight = self._flights[key] = asyncio.get_running_loop().create_future()
+        seen = self.db.generation  # before loading: a write meanwhile makes the value unusable
+        try:
+            value = await loader()
+        except BaseException:
+            flight.set_result(_FAILED)
+            raise
+        finally:
+            self._flights.pop(key, None)
+        if value is not None and seen == self.db.generation:
+            self._items[key] = (time.monotonic() + self.ttl, seen, value)
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        flight.set_result(value)
+        return value

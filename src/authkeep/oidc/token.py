@@ -77,43 +77,34 @@ def sign_access_token(tenant: TenantState, claims: dict[str, Any]) -> str:
 
 
 async def _client(state: AppState, tenant: TenantState, client_id: str) -> clients.ClientRecord:
-    key = (tenant.id, client_id)
-    client = tenant.clients.get(key)
+    client = await tenant.clients.load(
+        (tenant.id, client_id), lambda: clients.find_client(state.db, tenant.id, client_id)
+    )
     if client is None:
-        seen = tenant.clients.generation()
-        client = await clients.find_client(state.db, tenant.id, client_id)
-        if client is None:
-            raise OAuthError("invalid_client", f"invalid client {client_id}")
-        tenant.clients.put(key, client, seen)
+        raise OAuthError("invalid_client", f"invalid client {client_id}")
     return client
 
 
 async def _grant(state: AppState, tenant: TenantState, app_id: str, indicator: str | None) -> clients.ResourceGrant | None:
-    key = (app_id, indicator)
-    grant = tenant.grants.get(key)
-    if grant is None:
-        seen = tenant.grants.generation()
-        grant = await clients.resource_grant(state.db, tenant.id, app_id, indicator)
-        if grant is not None:
-            tenant.grants.put(key, grant, seen)
-    return grant
+    return await tenant.grants.load(
+        (app_id, indicator), lambda: clients.resource_grant(state.db, tenant.id, app_id, indicator)
+    )
 
 
 async def _organization_grant(
     state: AppState, tenant: TenantState, app_id: str, org_id: str, indicator: str | None
 ) -> clients.OrganizationGrant:
     """The app's grant in the organization (cached like resource grants; non-members are not)."""
-    key = ("organization", app_id, org_id, indicator)
-    grant = tenant.grants.get(key)  # type: ignore[arg-type]
-    if grant is None:
-        seen = tenant.grants.generation()
+    async def load() -> clients.OrganizationGrant:
         member, grant = await clients.organization_grant(state.db, tenant.id, app_id, org_id, indicator)
         if not member:
             raise OAuthError("access_denied", "app has not associated with the organization", 403)
         if grant is None:
             raise OAuthError("invalid_target", "resource indicator is missing, or unknown")
-        tenant.grants.put(key, grant, seen)  # type: ignore[arg-type]
-    return grant
+        return grant
+
+    key = ("organization", app_id, org_id, indicator)
+    return await tenant.grants.load(key, load)  # type: ignore[arg-type,return-value]
 
 
 async def _organization_token(
