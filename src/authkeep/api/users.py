@@ -16,7 +16,7 @@ from authkeep.domain import passwords
 from authkeep.domain import users as rules
 from authkeep.errors import LogtoError, invalid_input, not_exists_with_id
 from authkeep.search import parse_search
-from authkeep.store import rows
+from authkeep.store import rows, users_create
 from authkeep.store import tables as T
 from authkeep.store import users as store
 
@@ -280,27 +280,39 @@ async def create_user(ctx: Ctx) -> dict[str, Any]:
     if "profile" in given:
         values["profile"] = body.profile.wire()
     _check_lengths(values)
+    phones = rules.phone_variants(body.primary_phone) if body.primary_phone else ()
+    if not ctx.db.is_sqlite and body.password_algorithm != "Legacy":
+        stored = {**values, **password_values}
+        if body.primary_phone:
+            stored["primary_phone"] = rules.normalize_phone(body.primary_phone)
+        row = store.new_user_row(ctx.tenant_id, stored)
+        created = await users_create.create(ctx.db, row, username=body.username, email=body.primary_email, phones=phones)
+        if isinstance(created, set):
+            _refuse_taken(created)
+        if created is not None:
+            return user_wire(created)
     async with ctx.db.write() as conn:
         taken, default_roles = await store.creation_checks(
-            conn,
-            ctx.tenant_id,
-            username=body.username,
-            email=body.primary_email,
-            phones=rules.phone_variants(body.primary_phone) if body.primary_phone else (),
+            conn, ctx.tenant_id, username=body.username, email=body.primary_email, phones=phones
         )
-        for field, code in (
-            ("username", "user.username_already_in_use"),
-            ("email", "user.email_already_in_use"),
-            ("phone", "user.phone_already_in_use"),
-        ):
-            if field in taken:
-                raise LogtoError(code, 422)
+        _refuse_taken(taken)
         if body.password_algorithm == "Legacy":
             passwords.parse_legacy(body.password_digest)
         if body.primary_phone:
             values["primary_phone"] = rules.normalize_phone(body.primary_phone)
         row = await store.insert_user(conn, ctx.tenant_id, {**values, **password_values}, default_roles)
     return user_wire(row)
+
+
+def _refuse_taken(taken: set[str]) -> None:
+    """Logto checks username, then e-mail, then phone."""
+    for field, code in (
+        ("username", "user.username_already_in_use"),
+        ("email", "user.email_already_in_use"),
+        ("phone", "user.phone_already_in_use"),
+    ):
+        if field in taken:
+            raise LogtoError(code, 422)
 
 
 @router.get("/users/{userId}")

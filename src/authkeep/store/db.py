@@ -81,8 +81,8 @@ async def _init_raw(conn: Any) -> None:
 
 
 async def _no_reset(_conn: Any) -> None:
-    """This pool only runs read-only statements, so no session state needs resetting (saves a
-    round trip per request)."""
+    """This pool only runs single statements (reads, and `fetch_write`'s autocommit writes), so
+    no session state needs resetting (saves a round trip per request)."""
 
 
 class _Prepared:
@@ -115,6 +115,7 @@ class Database:
         self._sqlite_version: tuple[sqlite3.Connection, int] | None = None
         self._prepared: dict[int, _Prepared] = {}
         self._pool: Any = None
+        self._write_pool: Any = None
         self._pool_lock = asyncio.Lock()
 
     @asynccontextmanager
@@ -193,22 +194,44 @@ class Database:
         args = [params[name] if name in params else prepared.fixed[name] for name in prepared.order]
         return [dict(r) for r in await pool.fetch(prepared.sql, *args)]
 
-    async def _open_pool(self) -> Any:
-        import asyncpg
+    async def fetch_write(self, sql: str, args: list[Any]) -> Any:
+        """One autocommit statement (its own transaction); PostgreSQL only. For hot writes that
+        fit in one statement of a fixed shape; it counts as a write for caches like `write()`.
+        Its pool plans generically: re-planning a wide multi-CTE insert on every call cost
+        ~0.6 ms of the ~1.4 ms it took."""
+        if self._write_pool is None:
+            async with self._pool_lock:
+                if self._write_pool is None:
+                    self._write_pool = await self._create_pool({"plan_cache_mode": "force_generic_plan"})
+        try:
+            found = await self._write_pool.fetchrow(sql, *args)
+        finally:
+            self.changed()
+        if self._announcer is not None:
+            await self._announcer.announce()
+        return found
 
+    async def _open_pool(self) -> Any:
         async with self._pool_lock:
             if self._pool is None:
-                url = self.engine.url
-                self._pool = await asyncpg.create_pool(
-                    host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-                    database=url.database, min_size=1, max_size=10,
-                    server_settings={"jit": "off", **changes.APP_SETTING},
-                    init=_init_raw,
-                    reset=_no_reset,
-                )
+                self._pool = await self._create_pool({})
         return self._pool
 
+    async def _create_pool(self, settings: dict[str, str]) -> Any:
+        import asyncpg
+
+        url = self.engine.url
+        return await asyncpg.create_pool(
+            host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+            database=url.database, min_size=1, max_size=10,
+            server_settings={"jit": "off", **changes.APP_SETTING, **settings},
+            init=_init_raw,
+            reset=_no_reset,
+        )
+
     async def dispose(self) -> None:
+        if self._write_pool is not None:
+            await self._write_pool.close()
         if self._listener is not None:
             await self._listener.close()
         if self._announcer is not None:

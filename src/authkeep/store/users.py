@@ -168,20 +168,30 @@ async def _conflicts(
         return set(), []
     q = parts[0] if len(parts) == 1 else union_all(*parts)
     rows = (await conn.execute(q)).all()
-    taken: set[str] = set()
     roles = [r[3] for r in rows if r[3] is not None]
-    for r in rows:
-        if r[3] is not None:
-            continue
-        if username and r.username is not None and (
-            r.username == username if username_case_sensitive else r.username.lower() == username.lower()
+    holders = [(r[0], r[1], r[2]) for r in rows if r[3] is None]
+    return taken_fields(holders, username, email, phones, username_case_sensitive), roles
+
+
+def taken_fields(
+    holders: Sequence[tuple[str | None, str | None, str | None]],
+    username: str | None,
+    email: str | None,
+    phones: Sequence[str],
+    username_case_sensitive: bool = True,
+) -> set[str]:
+    """Which of the identifiers the (username, e-mail, phone) of other users already hold."""
+    taken: set[str] = set()
+    for held_username, held_email, held_phone in holders:
+        if username and held_username is not None and (
+            held_username == username if username_case_sensitive else held_username.lower() == username.lower()
         ):
             taken.add("username")
-        if email and r.primary_email is not None and r.primary_email.lower() == email.lower():
+        if email and held_email is not None and held_email.lower() == email.lower():
             taken.add("email")
-        if phones and r.primary_phone in phones:
+        if phones and held_phone in phones:
             taken.add("phone")
-    return taken, roles
+    return taken
 
 
 def _identity_match(dialect: str, target: str, social_id: str) -> ColumnElement[bool]:
@@ -208,13 +218,9 @@ async def default_role_ids(conn: AsyncConnection, tenant_id: str) -> list[str]:
 _INSERT_USER = U.insert().returning(*U.c)  # values bound per call: no per-request statement building
 
 
-async def insert_user(
-    conn: AsyncConnection, tenant_id: str, values: dict[str, Any], roles: list[str] | None = None
-) -> Row[Any]:
-    """Insert a user and give it the tenant's default User roles (looked up unless given), in
-    the caller's transaction."""
+def new_user_row(tenant_id: str, values: dict[str, Any]) -> dict[str, Any]:
     now = clock.now_ms()
-    row = {
+    return {
         "tenant_id": tenant_id,
         "id": ids.short_id(),
         "profile": {},
@@ -228,6 +234,14 @@ async def insert_user(
         "updated_at": now,
         **values,
     }
+
+
+async def insert_user(
+    conn: AsyncConnection, tenant_id: str, values: dict[str, Any], roles: list[str] | None = None
+) -> Row[Any]:
+    """Insert a user and give it the tenant's default User roles (looked up unless given), in
+    the caller's transaction."""
+    row = new_user_row(tenant_id, values)
     if roles is None:
         roles = await default_role_ids(conn, tenant_id)
     try:

@@ -20,6 +20,8 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
+from authkeep.store.user_counts import LEVELS, count_function
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -27,36 +29,8 @@ depends_on: str | Sequence[str] | None = None
 
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql")
 _SEARCH_FIELDS = ("id", "username", "primary_email", "primary_phone", "name")
-_SHARDS = 16
-# Position index for deep pages: user counts per created_at bucket at three granularities
-# (created_at >> 30 ≈ 12 days, >> 20 ≈ 17 min, >> 10 ≈ 1 s); see store/users.py `_locate`.
-_LEVELS = (30, 20, 10)
-_LEVEL_ROWS = ", ".join(f"({level})" for level in _LEVELS)
-_BUCKET_SHARDS = 4
 # Every search scans a GIN index's whole pending list: keep it short (default 4 MB ≈ 500 pages).
 _GIN_WITH = "WITH (gin_pending_list_limit = 256)"
-
-
-def _count_function(name: str, rows: str, sign: str) -> str:
-    """Trigger body: one random shard per statement, rows upserted in key order so concurrent
-    writers always lock counter rows in the same order (no deadlocks)."""
-    return f"""
-        CREATE OR REPLACE FUNCTION authkeep_user_counts_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-          s int := floor(random() * {_SHARDS})::int;
-          b int := floor(random() * {_BUCKET_SHARDS})::int;
-        BEGIN
-          INSERT INTO user_counts (tenant_id, shard, n)
-          SELECT tenant_id, s, {sign}count(*) FROM {rows} GROUP BY tenant_id ORDER BY tenant_id
-          ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
-          INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
-          SELECT tenant_id, l.level, created_at >> l.level, b, {sign}count(*)
-          FROM {rows} CROSS JOIN (VALUES {_LEVEL_ROWS}) AS l(level)
-          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-          ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
-          RETURN NULL;
-        END $$
-    """
 
 
 def _pg() -> bool:
@@ -122,7 +96,7 @@ def upgrade() -> None:
         "INSERT INTO user_counts (tenant_id, shard, n) "
         "SELECT tenant_id, 0, count(*) FROM users GROUP BY tenant_id"
     )
-    for level in _LEVELS:
+    for level in LEVELS:
         op.execute(
             f"INSERT INTO user_buckets (tenant_id, level, bucket, shard, n) "
             f"SELECT tenant_id, {level}, created_at >> {level}, 0, count(*) FROM users "
@@ -150,7 +124,7 @@ def upgrade() -> None:
             + _GIN_WITH
         )
         for name, rows, sign in (("add", "new_rows", ""), ("remove", "old_rows", "-")):
-            op.execute(_count_function(name, rows, sign))
+            op.execute(count_function(name, rows, sign, honour_inline=False))
         op.execute(
             "CREATE TRIGGER users_count_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows "
             "FOR EACH STATEMENT EXECUTE FUNCTION authkeep_user_counts_add()"
