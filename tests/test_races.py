@@ -113,6 +113,36 @@ def test_same_primary_email_created_once(server: Server, token: str, client: htt
     assert _codes(responses) == {(200, ""): 1, (422, "user.email_already_in_use"): PARALLEL - 1}
 
 
+def test_parallel_user_creates_each_get_their_own_answer(server: Server, token: str, client: httpx.Client) -> None:
+    """Creates that land together (on PostgreSQL, one batched statement): the taken ones get
+    Logto's 422 for their identifier, the rest are created, and the count stays exact."""
+    tag = unique("mix").replace("-", "_")
+    taken_name = client.post("/api/users", json={"username": f"{tag}_taken"}).json()["username"]
+    taken_mail = client.post("/api/users", json={"primaryEmail": f"{tag}@example.com"}).json()["primaryEmail"]
+    calls: list[Call] = []
+    for i in range(PARALLEL // 2):
+        if i % 10 == 0:
+            calls.append(("POST", "/api/users", {"username": taken_name}))
+        elif i % 10 == 1:
+            calls.append(("POST", "/api/users", {"primaryEmail": taken_mail.upper()}))
+        else:
+            calls.append(("POST", "/api/users", {"username": f"{tag}_{i}", "primaryEmail": f"{tag}_{i}@example.com"}))
+    before = int(client.get("/api/users", params={"search.username": f"{tag}%"}).headers["total-number"])
+    responses = fire(server, token, calls)
+    _no_server_errors(calls, responses)
+    for (_, _, body), res in zip(calls, responses):
+        if body.get("username") == taken_name:
+            assert (res.status_code, res.json()["code"]) == (422, "user.username_already_in_use")
+        elif body.get("primaryEmail") == taken_mail.upper():
+            assert (res.status_code, res.json()["code"]) == (422, "user.email_already_in_use")
+        else:
+            assert res.status_code == 200 and res.json()["username"] == body["username"]
+            assert res.json()["primaryEmail"] == body["primaryEmail"]
+    made = sum(r.status_code == 200 for r in responses)
+    listed = client.get("/api/users", params={"search.username": f"{tag}%", "page_size": 100})
+    assert int(listed.headers["total-number"]) == before + made == 1 + PARALLEL // 2 * 8 // 10
+
+
 # --- assign/unassign storms --------------------------------------------------------------------------
 
 

@@ -285,10 +285,7 @@ async def create_user(ctx: Ctx) -> dict[str, Any]:
         stored = {**values, **password_values}
         if body.primary_phone:
             stored["primary_phone"] = rules.normalize_phone(body.primary_phone)
-        row = store.new_user_row(ctx.tenant_id, stored)
-        created = await users_create.create(ctx.db, row, username=body.username, email=body.primary_email, phones=phones)
-        if isinstance(created, set):
-            _refuse_taken(created)
+        created = await users_create.create(ctx.db, store.new_user_row(ctx.tenant_id, stored), phones=phones)
         if created is not None:
             return user_wire(created)
     async with ctx.db.write() as conn:

@@ -194,7 +194,7 @@ class Database:
         args = [params[name] if name in params else prepared.fixed[name] for name in prepared.order]
         return [dict(r) for r in await pool.fetch(prepared.sql, *args)]
 
-    async def fetch_write(self, sql: str, args: list[Any]) -> Any:
+    async def fetch_write(self, sql: str, args: list[Any]) -> list[Any]:
         """One autocommit statement (its own transaction); PostgreSQL only. For hot writes that
         fit in one statement of a fixed shape; it counts as a write for caches like `write()`.
         Its pool plans generically: re-planning a wide multi-CTE insert on every call cost
@@ -204,7 +204,7 @@ class Database:
                 if self._write_pool is None:
                     self._write_pool = await self._create_pool({"plan_cache_mode": "force_generic_plan"})
         try:
-            found = await self._write_pool.fetchrow(sql, *args)
+            found = await self._write_pool.fetch(sql, *args)
         finally:
             self.changed()
         if self._announcer is not None:
