@@ -144,6 +144,9 @@ def test_create_uniqueness(api: httpx.Client) -> None:
 
 def test_create_invalid_phone_is_422(api: httpx.Client) -> None:
     err(api.post("/api/users", json={"primaryPhone": "999123"}), 422, "user.invalid_phone")
+    # Logto checks identifiers before it parses the phone.
+    taken = new_user(api)["username"]
+    err(api.post("/api/users", json={"username": taken, "primaryPhone": "999123"}), 422, "user.username_already_in_use")
 
 
 def test_create_password_rules(api: httpx.Client) -> None:

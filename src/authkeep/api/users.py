@@ -281,7 +281,9 @@ async def create_user(ctx: Ctx) -> dict[str, Any]:
         values["profile"] = body.profile.wire()
     _check_lengths(values)
     phones = rules.phone_variants(body.primary_phone) if body.primary_phone else ()
-    if not ctx.db.is_sqlite and body.password_algorithm != "Legacy":
+    # The batched create; Legacy digests and unparsable phones keep Logto's order of errors
+    # (identifier conflicts first) on the general path below.
+    if not ctx.db.is_sqlite and body.password_algorithm != "Legacy" and _phone_parses(body.primary_phone):
         stored = {**values, **password_values}
         if body.primary_phone:
             stored["primary_phone"] = rules.normalize_phone(body.primary_phone)
@@ -299,6 +301,13 @@ async def create_user(ctx: Ctx) -> dict[str, Any]:
             values["primary_phone"] = rules.normalize_phone(body.primary_phone)
         row = await store.insert_user(conn, ctx.tenant_id, {**values, **password_values}, default_roles)
     return user_wire(row)
+
+
+def _phone_parses(phone: str | None) -> bool:
+    try:
+        return not phone or bool(rules.normalize_phone(phone))
+    except LogtoError:
+        return False
 
 
 def _refuse_taken(taken: set[str]) -> None:

@@ -81,7 +81,7 @@ async def _init_raw(conn: Any) -> None:
 
 
 async def _no_reset(_conn: Any) -> None:
-    """This pool only runs single statements (reads, and `fetch_write`'s autocommit writes), so
+    """The raw pools only run single statements (reads; `fetch_write`'s autocommit writes), so
     no session state needs resetting (saves a round trip per request)."""
 
 
@@ -197,8 +197,8 @@ class Database:
     async def fetch_write(self, sql: str, args: list[Any]) -> list[Any]:
         """One autocommit statement (its own transaction); PostgreSQL only. For hot writes that
         fit in one statement of a fixed shape; it counts as a write for caches like `write()`.
-        Its pool plans generically: re-planning a wide multi-CTE insert on every call cost
-        ~0.6 ms of the ~1.4 ms it took."""
+        Its pool plans generically: re-planning the wide multi-CTE user insert on every call
+        cost ~0.6 ms of the ~1.4 ms it took."""
         if self._write_pool is None:
             async with self._pool_lock:
                 if self._write_pool is None:
