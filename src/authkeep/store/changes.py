@@ -63,6 +63,9 @@ class Coalesced:
                         waiter.set_result(False)
                 self._next = None
                 raise
+            except Exception:  # a waiter must never hang; False means "unknown"
+                log.exception("change feed operation failed")
+                ok = False
             batch.set_result(ok)
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ The statement either inserted a user or wrote nothing for it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from authkeep.store.db import Database
 from authkeep.store.user_counts import INLINE, inline_counts
 
 MAX_BATCH = 64
+log = logging.getLogger("authkeep.users")
 _COLUMNS = [c.name for c in T.users.c]
 # Casts without a length: an explicit ::varchar(128) would truncate where the column must refuse.
 _TYPES = {c.name: c.type.compile(dialect=postgresql.dialect()).split("(")[0] for c in T.users.c}
@@ -94,8 +96,11 @@ class _Batcher:
                     if not item.done.done():
                         item.done.set_result(None)
                 raise
-            except asyncpg.PostgresError:
-                pass  # nothing of this batch was written: each create takes the general path
+            except Exception as exc:  # noqa: BLE001 - never leave a create waiting
+                # The statement wrote all of its batch or nothing: each create takes the general
+                # path, which reports a lasting failure itself.
+                if not isinstance(exc, asyncpg.PostgresError):
+                    log.warning("batched user create failed: %s", type(exc).__name__)
             for item in batch:
                 item.done.set_result(created.get(item.row["id"]))
 
