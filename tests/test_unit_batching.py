@@ -48,10 +48,10 @@ def test_a_failed_batch_sends_every_create_to_the_general_path() -> None:
     for error in (OSError("connection lost"), RuntimeError("unexpected")):
         db = _BrokenDatabase(error)
 
-        async def go() -> list[Any]:
+        async def go(db: _BrokenDatabase) -> list[Any]:
             rows = [new_user_row("default", {"username": f"u{i}"}) for i in range(10)]
             creates = (users_create.create(db, row, phones=()) for row in rows)  # type: ignore[arg-type]
             return list(await asyncio.wait_for(asyncio.gather(*creates), 2))
 
-        assert asyncio.run(go()) == [None] * 10
+        assert asyncio.run(go(db)) == [None] * 10
         assert 1 <= db.calls <= 2
