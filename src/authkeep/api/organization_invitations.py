@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from authkeep import clock, ids, web
 from authkeep.api.context import Ctx
 from authkeep.api.organizations import body_of, route
+from authkeep.domain import organization_invitations as sending
 from authkeep.domain import organizations as rules
-from authkeep.domain import organizations_invitations as sending
 from authkeep.domain.organizations import ACCEPTED, ENDING_STATUSES, PENDING, dedupe
 from authkeep.errors import LogtoError, not_found
+from authkeep.store import organization_invitations as store
 from authkeep.store import organizations as org_store
-from authkeep.store import organizations_invitations as store
 from authkeep.store import tables as T
 
 router = web.ApiRouter()

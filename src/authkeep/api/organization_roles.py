@@ -14,7 +14,7 @@ from authkeep.api.organizations import body_of, page_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import LogtoError, not_found
-from authkeep.store import organizations_roles as store
+from authkeep.store import organization_roles as store
 from authkeep.store.organizations import role_out
 
 router = web.ApiRouter()

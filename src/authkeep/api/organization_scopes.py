@@ -12,7 +12,7 @@ from authkeep.api.context import Ctx
 from authkeep.api.organizations import body_of, page_of, route
 from authkeep.domain import organizations as rules
 from authkeep.errors import LogtoError, not_exists_with_id, not_found
-from authkeep.store import organizations_roles as store
+from authkeep.store import organization_roles as store
 from authkeep.store.organizations import scope_out
 
 router = web.ApiRouter()

@@ -24,6 +24,14 @@ from authkeep.dberrors import map_db_error
 from authkeep.domain.users import valid_url
 from authkeep.errors import LogtoError, render
 from authkeep.store.db import Database
+from authkeep.store.organization_invitations import (  # noqa: F401  (re-exported: invitation statuses)
+    ACCEPTED,
+    ENDING_STATUSES,
+    EXPIRED,
+    PENDING,
+    REVOKED,
+    invitation_status,
+)
 
 T = TypeVar("T")
 
@@ -357,8 +365,6 @@ def patch_values(body: web.Body, columns: dict[str, str]) -> dict[str, Any]:
 EMAIL_RE = re.compile(
     r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$", re.IGNORECASE
 )
-PENDING, ACCEPTED, EXPIRED, REVOKED = "Pending", "Accepted", "Expired", "Revoked"
-ENDING_STATUSES = (ACCEPTED, EXPIRED, REVOKED)
 
 
 def _email(value: str) -> str:
@@ -393,11 +399,6 @@ class InvitationCreate(web.Body):
 class InvitationStatus(web.Body):
     acceptedUserId: Annotated[str, Field(max_length=21)] | None = None
     status: Literal["Accepted", "Revoked"]
-
-
-def invitation_status(stored: str, expires_at: int, now_ms: int) -> str:
-    """A Pending invitation past its expiry reads as Expired; the row keeps Pending."""
-    return EXPIRED if stored == PENDING and expires_at < now_ms else stored
 
 
 def organization_urn(organization_id: str) -> str:

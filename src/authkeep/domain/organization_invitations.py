@@ -13,8 +13,8 @@ from authkeep import clock, mail
 from authkeep.domain import organizations as rules
 from authkeep.errors import LogtoError
 from authkeep.mail import templates
+from authkeep.store import organization_invitations as store
 from authkeep.store import organizations as org_store
-from authkeep.store import organizations_invitations as store
 from authkeep.store.db import Database
 
 SEND_WINDOW_MS = 600_000

@@ -10,7 +10,6 @@ from sqlalchemy import Row, and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import ids
-from authkeep.domain.organizations import EXPIRED, PENDING, invitation_status
 from authkeep.store import tables as T
 from authkeep.store.organizations import insert_ignore
 
@@ -18,6 +17,14 @@ I = T.organization_invitations
 IRR = T.organization_invitation_role_relations
 OR = T.organization_roles
 MS = T.message_sends
+
+PENDING, ACCEPTED, EXPIRED, REVOKED = "Pending", "Accepted", "Expired", "Revoked"
+ENDING_STATUSES = (ACCEPTED, EXPIRED, REVOKED)
+
+
+def invitation_status(stored: str, expires_at: int, now_ms: int) -> str:
+    """A Pending invitation past its expiry reads as Expired; the row keeps Pending."""
+    return EXPIRED if stored == PENDING and expires_at < now_ms else stored
 
 
 def invitation_out(row: Any, roles: list[dict[str, str]], now_ms: int) -> dict[str, Any]:
