@@ -1,10 +1,8 @@
-"""Builds the ASGI app: OIDC routes, anonymous API routes and bearer-protected management routes."""
+"""Builds the ASGI app: OIDC routes, the /api routes (each behind the route contract) and the console."""
 
 from __future__ import annotations
 
-import base64
 import gc
-import hashlib
 import logging
 import re
 from collections import defaultdict
@@ -12,109 +10,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from authkeep.api import ROUTERS
-from authkeep.api import status as status_api
-from authkeep.api.context import Ctx
+from authkeep.api import ROUTERS, status
+from authkeep.api.contract import endpoint
 from authkeep.config import Settings, load_settings
 from authkeep.console import console_app
-from authkeep.dberrors import map_db_error
 from authkeep.errors import LogtoError
 from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT, AppState
 from authkeep.store.db import Database
-from authkeep.web import JSON_TYPE, RouteSpec, dumps, empty, json_response
+from authkeep.web import JSON_TYPE, dumps, json_response
 
 log = logging.getLogger("authkeep")
 
 
 def _error(exc: LogtoError) -> Response:
     return json_response(exc.body(), exc.status)
-
-
-def tag(response: Response) -> Response:
-    """Strong ETag over the body, shaped like the `etag` package Logto uses."""
-    body = bytes(response.body)
-    digest = base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()[:27]
-    response.headers["ETag"] = f'"{len(body):x}-{digest}"'
-    return response
-
-
-def _not_modified(request: Request, response: Response) -> Response:
-    etag = response.headers.get("etag")
-    if etag and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": etag})
-    return response
-
-
-def _limited(unavailable: bool) -> LogtoError:
-    if unavailable:
-        return LogtoError("request.rate_limiter_unavailable", 503)
-    return LogtoError("request.too_many_requests", 429)
-
-
-def _management_endpoint(spec: RouteSpec) -> Any:
-    handler, status, cacheable = spec.handler, spec.status, spec.cache
-
-    async def endpoint(request: Request) -> Response:
-        state: AppState = request.app.state.authkeep
-        tenant = state.tenant_for(request)
-        limit_headers: dict[str, str] = {}
-        generation = key = None
-        try:
-            principal = await tenant.verifier.authenticate(request.headers.get("authorization"))
-            if state.limiter and state.api_limit:
-                verdict = await state.limiter.check(
-                    state.api_limit, "api", f"{tenant.id}:{principal.client_id or principal.subject}"
-                )
-                limit_headers = verdict.headers
-                if not verdict.allowed:
-                    raise _limited(verdict.unavailable)
-            if cacheable and request.method == "GET":
-                key = state.responses.key(tenant.id, request.scope)
-                hit, generation = await state.responses.lookup(key)
-                if hit is not None:
-                    return _finish(request, hit, limit_headers)
-            result = await handler(Ctx(request, tenant, principal, state))
-        except LogtoError as exc:
-            response = _error(exc)
-            response.headers.update(limit_headers)
-            return response
-        except DBAPIError as exc:
-            mapped = map_db_error(exc)
-            if mapped is None:
-                raise
-            return _error(mapped)
-        if isinstance(result, Response):
-            response = result
-        elif result is None:
-            response = empty(status)
-        else:
-            response = Response(dumps(result), status_code=status, media_type=JSON_TYPE)
-        if request.method == "GET" and response.status_code == 200:
-            tag(response)
-            if generation is not None and key is not None:
-                state.responses.put(key, generation, response)
-        return _finish(request, response, limit_headers)
-
-    endpoint.__name__ = handler.__name__
-    return endpoint
-
-
-def _finish(request: Request, response: Response, limit_headers: dict[str, str]) -> Response:
-    if response.status_code == 200 and request.method == "GET":
-        response = _not_modified(request, response)
-    if limit_headers:
-        response.headers.update(limit_headers)
-    return response
 
 
 class SegmentRouter:
@@ -133,10 +51,11 @@ class SegmentRouter:
         await self.routers.get(segment, self.fallback)(scope, receive, send)
 
 
-def management_routes() -> list[Route]:
+def api_routes() -> list[Route]:
+    """Every /api route, each behind the route contract (api/contract.py)."""
     return [
-        _dotall(Route(spec.path, _management_endpoint(spec), methods=[spec.method]))
-        for router in ROUTERS
+        _dotall(Route(spec.path, endpoint(spec), methods=[spec.method]))
+        for router in (status.router, *ROUTERS)
         for spec in router.routes
     ]
 
@@ -207,16 +126,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await state.db.dispose()
 
-    api_routes: list[Route] = [
-        Route("/status", status_api.status, methods=["GET"]),
-        Route("/swagger.json", status_api.openapi_document, methods=["GET"]),
-        Route("/.well-known/management.openapi.json", status_api.openapi_document, methods=["GET"]),
-        *management_routes(),
-    ]
     return Starlette(
         routes=[
             Mount("/oidc", app=_oidc_router()),
-            _dotall(Mount("/api", app=SegmentRouter(api_routes))),
+            _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,

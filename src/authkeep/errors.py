@@ -99,6 +99,9 @@ MESSAGES: dict[str, str] = {
         "The user does not have an enterprise identity linked to the specified SSO connector ID: "
         "{ssoConnectorId}."
     ),
+    "session.interaction_not_found": (
+        "Interaction session not found. Please go back and start the session again."
+    ),
     "session.invalid_credentials": "Incorrect account or password. Please check your input.",
     "session.invalid_connector_id": "Unable to find available connector with id {connectorId}.",
     "session.mfa.backup_code_can_not_be_alone": "Backup code can not be the only MFA.",

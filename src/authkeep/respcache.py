@@ -36,8 +36,10 @@ class ResponseCache:
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
         return tenant_id, scope["scheme"], host, scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
 
-    async def lookup(self, key: Key) -> tuple[Response | None, int | None]:
-        """A cached response, or the generation to `put` a fresh one under (None: do not)."""
+    async def lookup(self, key: Key, families: tuple[str, ...] = ()) -> tuple[Response | None, int | None]:
+        """A cached response, or the generation to `put` a fresh one under (None: do not).
+        `families`: the table families the answer depends on (for per-family invalidation;
+        today any write drops every entry)."""
         if self.ttl <= 0 or not await self.db.settle():
             return None, None
         if self._generation != self.db.generation:

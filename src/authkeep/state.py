@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from authkeep.auth.bearer import BearerVerifier
+from authkeep.auth.policies import InteractionLookup, TokenLookup
 from authkeep.cache import WriteAwareCache
 from authkeep.config import Settings
 from authkeep.domain import management_api
@@ -40,6 +41,9 @@ class AppState:
     api_limit: RateLimitItem | None = None
     token_limit: RateLimitItem | None = None
     responses: ResponseCache = field(init=False)
+    # Set by whatever issues end-user tokens and experience interactions (auth/policies.py).
+    user_tokens: TokenLookup | None = None
+    interactions: InteractionLookup | None = None
 
     def __post_init__(self) -> None:
         self.responses = ResponseCache(self.db, self.settings.response_cache_seconds)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -34,6 +34,13 @@ class Body(BaseModel):
     """Base for request bodies: strict types, unknown keys dropped silently (as Logto's zod guards)."""
 
     model_config = ConfigDict(strict=True, extra="ignore", populate_by_name=True)
+
+
+class Query(BaseModel):
+    """Base for query-string models: values arrive as strings; a `list[...]` field takes every
+    repeat of its key. Unknown keys are ignored (paging and search have their own parsers)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 _TYPE_NAMES = {
@@ -111,15 +118,26 @@ def invalid_input(where: str, exc: ValidationError) -> LogtoError:
     )
 
 
+def _not_object(data: Any, where: str) -> LogtoError:
+    received = _received(data)
+    return LogtoError(
+        "guard.invalid_input",
+        400,
+        data={
+            "issues": [
+                {"code": "invalid_type", "expected": "object", "received": received, "path": [],
+                 "message": f"Expected object, received {received}"}
+            ],
+            "name": "ZodError",
+        },
+        details=f'Error in key path "": (invalid_type) Expected object but received {received}.',
+        type=where,
+    )
+
+
 def validate(model: type[M], data: Any, where: str = "body") -> M:
     if not isinstance(data, dict):
-        raise LogtoError(
-            "guard.invalid_input",
-            400,
-            data={"issues": [{"code": "invalid_type", "expected": "object", "received": _received(data), "path": [], "message": f"Expected object, received {_received(data)}"}], "name": "ZodError"},
-            details=f"Error in key path \"\": (invalid_type) Expected object but received {_received(data)}.",
-            type=where,
-        )
+        raise _not_object(data, where)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -156,25 +174,49 @@ async def read_body(request: Request, model: type[M]) -> M:
     return validate(model, await read_json(request))
 
 
+async def read_object(request: Request) -> dict[str, Any]:
+    """Any JSON object, kept as sent (a route declared with `body=dict`)."""
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise _not_object(data, "body")
+    return data
+
+
 def yes(value: str | None) -> bool:
     """Logto's `yes()` from @silverhand/essentials: 1/true/y/yes/yep/yeah."""
     return value is not None and value.strip().lower() in {"1", "true", "y", "yes", "yep", "yeah"}
 
 
+# A query flag read with `yes()`: anything else, even "false" or "", is False.
+Yes = Annotated[bool, BeforeValidator(lambda v: yes(v) if isinstance(v, str) else v)]
+
+
+Policy = str  # "management" | "end_user" | "interaction" | "public" (auth/policies.py)
+
+
 @dataclass
 class RouteSpec:
+    """One route as declared on an `ApiRouter` (api/contract.py builds its endpoint)."""
+
     method: str
     path: str
     handler: Callable[..., Awaitable[Any]]
     status: int = 200
     # A GET whose answer depends only on stored data (not on the clock) may be served from
-    # the response cache (respcache.py).
+    # the response cache (respcache.py), which drops it when one of `reads` changes.
     cache: bool = False
+    policy: Policy = "management"
+    reads: tuple[str, ...] = ()
+    query: type[BaseModel] | None = None
+    body: type[BaseModel | dict[str, Any]] | None = None
+    paged: bool | str = False  # True, False or "optional"
+    search: Mapping[str, Any] | None = None  # snake_case field -> column
 
 
 @dataclass
 class ApiRouter:
-    """Collects one tag's routes; app.py mounts them under /api behind bearer auth."""
+    """The pre-contract router (management policy, no declared inputs); families move to
+    `authkeep.api.contract.ApiRouter`."""
 
     routes: list[RouteSpec] = field(default_factory=list)
 

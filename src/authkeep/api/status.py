@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from starlette.requests import Request
 from starlette.responses import Response
 
+from authkeep.api.contract import ApiRouter, Ctx
+
+router = ApiRouter(policy="public")
 _DOC = Path(__file__).resolve().parent.parent / "openapi" / "management.json"
 
 
 @lru_cache(maxsize=1)
-def _document() -> bytes:
-    return _DOC.read_bytes()
+def _document() -> tuple[bytes, str]:
+    body = _DOC.read_bytes()
+    digest = base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()[:27]
+    return body, f'"{len(body):x}-{digest}"'
 
 
-async def status(_request: Request) -> Response:
-    return Response(status_code=204)
+@router.get("/status", status=204, cache=False)
+async def status(_ctx: Ctx) -> None:
+    return None
 
 
-async def openapi_document(_request: Request) -> Response:
-    return Response(_document(), media_type="application/json; charset=utf-8")
+@router.get("/swagger.json", cache=False)
+@router.get("/.well-known/management.openapi.json", cache=False)
+async def openapi_document(_ctx: Ctx) -> Response:
+    body, etag = _document()  # tagged once here rather than hashed on every request
+    return Response(body, media_type="application/json; charset=utf-8", headers={"ETag": etag})

@@ -7,6 +7,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -16,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.expression import Executable
 
 from authkeep.store import changes
+
+# Commits made while serving the current request: the route contract retries a handler only before its first.
+commits: ContextVar[int] = ContextVar("authkeep_commits", default=0)
 
 
 def _regexp(pattern: str, value: Any, flags: int = 0) -> bool:
@@ -132,6 +136,7 @@ class Database:
                     conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
                 async with conn.begin():
                     yield conn
+                commits.set(commits.get() + 1)
         finally:
             self.changed()
         if self._announcer is not None:
