@@ -3,9 +3,6 @@
 from authkeep.api import (
     applications,
     configs,
-    organization_invitations,
-    organization_roles,
-    organization_scopes,
     organizations,
     resources,
     roles,
@@ -13,9 +10,4 @@ from authkeep.api import (
 )
 
 ROUTERS = [applications.router, resources.router, roles.router, users.router, configs.router]
-ROUTERS += [
-    organizations.router,
-    organization_roles.router,
-    organization_scopes.router,
-    organization_invitations.router,
-]
+ROUTERS += organizations.ROUTERS

@@ -1,5 +1,6 @@
-"""Organization rules without HTTP: request bodies, Logto's error codes inside organization
-routes, relation checks, transactional writes with deadlock retry, invitation statuses.
+"""Organization rules without HTTP: Logto's error codes inside organization routes, relation
+checks (organization locks, members, role and application types), transactional writes with
+deadlock retry. Request bodies live in `api/organizations/schemas.py`.
 
 Sources: Logto `routes/organization/**`, `routes/organization-role`, `organization-scope`,
 `organization-invitation`, `libraries/organization-invitation.ts`, `utils/SchemaRouter.ts`,
@@ -9,20 +10,18 @@ Sources: Logto `routes/organization/**`, `routes/organization-role`, `organizati
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
-import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TypeVar
 
-from pydantic import AfterValidator, ConfigDict, Field
+from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep import web
 from authkeep.dberrors import map_db_error
-from authkeep.domain.users import valid_url
 from authkeep.errors import LogtoError, render
+from authkeep.store import organizations as store
+from authkeep.store import tables
 from authkeep.store.db import Database
 from authkeep.store.organization_invitations import (  # noqa: F401  (re-exported: invitation statuses)
     ACCEPTED,
@@ -105,13 +104,12 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def map_error(exc: DBAPIError) -> LogtoError | None:
-    """Database errors inside organization routes: unique and FK violations are 422 here."""
-    state, text = _sqlstate(exc), str(exc.orig).lower()
-    if state == "23505" or "unique constraint failed" in text:
-        return unique_error()
-    if state == "23503" or "foreign key constraint failed" in text:
+    """The generic mapping, except that FK violations are 422 inside organization routes
+    (Logto's SchemaRouter answers them so; elsewhere they are 404)."""
+    mapped = map_db_error(exc)
+    if mapped is not None and mapped.code == "entity.relation_foreign_key_not_found":
         return foreign_key_error()
-    return map_db_error(exc)
+    return mapped
 
 
 async def write(db: Database, work: Callable[[AsyncConnection], Awaitable[T]], attempts: int = 5) -> T:
@@ -171,249 +169,87 @@ def dedupe(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-# --- request bodies ---------------------------------------------------------------------------
+def pairs(first: list[str], roles: list[str]) -> list[tuple[str, str]]:
+    """The (member, role) cross product of a bulk role assignment, bounded."""
+    out = [(a, r) for r in dedupe(roles) for a in dedupe(first)]
+    if len(out) > MAX_PAIRS:
+        raise invalid_input(f"At most {MAX_PAIRS} assignments can be made at once.")
+    return out
 
 
-def nul_error(where: str) -> LogtoError:
-    return LogtoError("guard.invalid_input", 400, type=where, details="NUL bytes are not allowed.")
+async def lock_organization(conn: AsyncConnection, tenant_id: str, org_id: str, needed: bool = True) -> bool:
+    """Locks the organization for this write. A missing one is Logto's FK violation when rows
+    would reference it (`needed`)."""
+    found = await store.lock_organization(conn, tenant_id, org_id)
+    if not found and needed:
+        raise foreign_key_error()
+    return found
 
 
-def _url(value: str) -> str:
-    if not valid_url(value):
-        raise ValueError("Invalid url")
-    return value
+async def check_existing(conn: AsyncConnection, table: Table, tenant_id: str, wanted: list[str]) -> None:
+    """Every id of `wanted` (deduplicated) is a row of `table`, else the FK violation."""
+    found = await store.existing_ids(conn, table, tenant_id, wanted)
+    if len(found) < len(set(wanted)):
+        raise foreign_key_error()
 
 
-def _epoch(value: float) -> float:
-    if not -MAX_EPOCH_MS <= value <= MAX_EPOCH_MS:
-        raise ValueError("Invalid date")
-    return value
+async def check_users(conn: AsyncConnection, tenant_id: str, user_ids: list[str]) -> None:
+    found = await store.users_existing(conn, tenant_id, user_ids)
+    if len(found) < len(set(user_ids)):
+        raise foreign_key_error()
 
 
-# NUL is refused before these models: in bodies by web.read_json, in path and query by `guarded`.
-Text = str
-Id = Annotated[str, Field(min_length=1)]
-AnyId = str  # z.string() without min(1)
-Ids = Annotated[list[Id], Field(min_length=1, max_length=MAX_IDS)]  # `.array().nonempty()`
-IdsOrEmpty = Annotated[list[Id], Field(max_length=MAX_IDS)]
-Name = Annotated[str, Field(min_length=1, max_length=128)]
-Description = Annotated[str, Field(max_length=256)]
-TenantId = Annotated[str, Field(max_length=21)]
-Epoch = Annotated[int | float, AfterValidator(_epoch)]
-HexColor = Annotated[str, Field(pattern=r"^#[\da-fA-F]{3}([\da-fA-F]{3})?$")]
-Url = Annotated[str, AfterValidator(_url)]
-RoleType = Literal["User", "MachineToMachine"]
+async def check_roles(conn: AsyncConnection, tenant_id: str, role_ids: list[str], role_type: str | None) -> None:
+    """Organization roles exist and have `role_type` (None: any type)."""
+    found = await store.types_of(conn, tables.organization_roles, tenant_id, role_ids)
+    check_types(found, role_ids, role_type)
 
 
-class PartialColor(web.Body):
-    primaryColor: HexColor = None  # type: ignore[assignment]
-    isDarkModeEnabled: bool = None  # type: ignore[assignment]
-    darkPrimaryColor: HexColor = None  # type: ignore[assignment]
+async def check_apps(conn: AsyncConnection, tenant_id: str, app_ids: list[str]) -> None:
+    """Applications exist and are machine-to-machine."""
+    found = await store.types_of(conn, tables.applications, tenant_id, app_ids)
+    check_types(found, app_ids, M2M)
 
 
-class Branding(web.Body):
-    logoUrl: Url = None  # type: ignore[assignment]
-    darkLogoUrl: Url = None  # type: ignore[assignment]
-    favicon: Url = None  # type: ignore[assignment]
-    darkFavicon: Url = None  # type: ignore[assignment]
+async def check_members(conn: AsyncConnection, tenant_id: str, org_id: str, user_ids: list[str]) -> None:
+    """Logto: the membership FK of a role relation."""
+    members = await store.members_among(conn, tenant_id, org_id, dedupe(user_ids))
+    if len(members) < len(set(user_ids)):
+        raise foreign_key_error()
 
 
-class OrganizationPatch(web.Body):
-    """`Organizations.updateGuard` minus `id` (and the hidden `isTrustedDeviceAllowed`)."""
+async def check_app_members(conn: AsyncConnection, tenant_id: str, org_id: str, app_ids: list[str]) -> None:
+    members = await store.app_members_among(conn, tenant_id, org_id, dedupe(app_ids))
+    if len(members) < len(set(app_ids)):
+        raise foreign_key_error()
 
-    tenantId: TenantId = None  # type: ignore[assignment]  # accepted, never applied
-    name: Name = None  # type: ignore[assignment]
-    description: Description | None = None
-    customData: dict[str, Any] = None  # type: ignore[assignment]
-    isMfaRequired: bool = None  # type: ignore[assignment]
-    color: PartialColor = None  # type: ignore[assignment]
-    branding: Branding = None  # type: ignore[assignment]
-    customCss: Text | None = None
-    createdAt: Epoch = None  # type: ignore[assignment]
 
+async def role_ids_from(conn: AsyncConnection, tenant_id: str, role_ids: list[str], names: list[str]) -> list[str]:
+    """Ids given directly plus those of the named roles; 422 naming the unknown names."""
+    unique_names = dedupe(names)
+    by_name = await store.roles_by_names(conn, tenant_id, unique_names)
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise role_names_not_found(missing)
+    return dedupe([*role_ids, *(by_name[n] for n in unique_names)])
 
-class OrganizationCreate(OrganizationPatch):
-    name: Name
 
+async def require_member(db: Database, tenant_id: str, org_id: str, user_id: str) -> None:
+    async def work(conn: AsyncConnection) -> bool:
+        return await store.is_member(conn, tenant_id, org_id, user_id)
 
-def organization_values(body: OrganizationPatch) -> dict[str, Any]:
-    """Column values for the fields the body carries (PATCH replaces JSON columns wholesale)."""
-    out: dict[str, Any] = {}
-    sent = body.model_fields_set
-    simple = {"name": "name", "description": "description", "customData": "custom_data"}
-    simple |= {"isMfaRequired": "is_mfa_required", "customCss": "custom_css"}
-    for key, column in simple.items():
-        if key in sent:
-            out[column] = getattr(body, key)
-    if "color" in sent:
-        out["color"] = body.color.model_dump(exclude_unset=True)
-    if "branding" in sent:
-        out["branding"] = body.branding.model_dump(exclude_unset=True)
-    if "createdAt" in sent:
-        out["created_at"] = int(body.createdAt)
-    return {k: v for k, v in out.items() if v is not None or k in {"description", "custom_css"}}
+    if not await read(db, work):
+        raise require_membership()
 
 
-class UserIds(web.Body):
-    userIds: Ids
+async def require_app_member(db: Database, tenant_id: str, org_id: str, app_id: str) -> None:
+    async def work(conn: AsyncConnection) -> bool:
+        return await store.is_app_member(conn, tenant_id, org_id, app_id)
 
-
-class UserIdsOrEmpty(web.Body):
-    userIds: IdsOrEmpty
-
-
-class ApplicationIds(web.Body):
-    applicationIds: Ids
-
-
-class ApplicationIdsOrEmpty(web.Body):
-    applicationIds: IdsOrEmpty
-
-
-class UsersRoles(web.Body):
-    userIds: Ids
-    organizationRoleIds: Ids
-
-
-class ApplicationsRoles(web.Body):
-    applicationIds: Ids
-    organizationRoleIds: Ids
-
-
-class RoleIdsOrNames(web.Body):
-    organizationRoleIds: IdsOrEmpty = None  # type: ignore[assignment]
-    organizationRoleNames: IdsOrEmpty = None  # type: ignore[assignment]
-
-
-class OrganizationRoleIds(web.Body):
-    organizationRoleIds: Ids
-
-
-class OrganizationRoleIdsOrEmpty(web.Body):
-    organizationRoleIds: IdsOrEmpty
-
-
-class OrganizationScopeIds(web.Body):
-    organizationScopeIds: Ids
-
-
-class OrganizationScopeIdsOrEmpty(web.Body):
-    organizationScopeIds: IdsOrEmpty
-
-
-class ScopeIds(web.Body):
-    scopeIds: Ids
-
-
-class ScopeIdsOrEmpty(web.Body):
-    scopeIds: IdsOrEmpty
-
-
-class SsoConnectorIds(web.Body):
-    ssoConnectorIds: Ids
-
-
-class SsoConnectorIdsOrEmpty(web.Body):
-    ssoConnectorIds: IdsOrEmpty
-
-
-class EmailDomain(web.Body):
-    emailDomain: Id
-
-
-class EmailDomains(web.Body):
-    emailDomains: Annotated[list[AnyId], Field(max_length=MAX_IDS)]
-
-
-class OrganizationRoleCreate(web.Body):
-    tenantId: TenantId = None  # type: ignore[assignment]
-    name: Name
-    description: Description | None = None
-    type: RoleType = "User"
-    organizationScopeIds: Annotated[list[AnyId], Field(max_length=MAX_IDS)] = Field(default_factory=list)
-    resourceScopeIds: Annotated[list[AnyId], Field(max_length=MAX_IDS)] = Field(default_factory=list)
-
-
-class OrganizationRolePatch(web.Body):
-    tenantId: TenantId = None  # type: ignore[assignment]
-    name: Name = None  # type: ignore[assignment]
-    description: Description | None = None
-    type: RoleType = None  # type: ignore[assignment]
-
-
-class OrganizationScopeCreate(web.Body):
-    tenantId: TenantId = None  # type: ignore[assignment]
-    name: Name
-    description: Description | None = None
-
-
-class OrganizationScopePatch(web.Body):
-    tenantId: TenantId = None  # type: ignore[assignment]
-    name: Name = None  # type: ignore[assignment]
-    description: Description | None = None
-
-
-def patch_values(body: web.Body, columns: dict[str, str]) -> dict[str, Any]:
-    """Values of the sent fields among `columns` (body key -> column); `null` kept only where
-    the column is nullable (pydantic already refused it elsewhere)."""
-    return {column: getattr(body, key) for key, column in columns.items() if key in body.model_fields_set}
-
-
-# --- invitations ----------------------------------------------------------------------------------
-
-# zod's `.email()` (v3.22+).
-EMAIL_RE = re.compile(
-    r"^(?!\.)(?!.*\.\.)([A-Z0-9_'+\-\.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$", re.IGNORECASE
-)
-
-
-def _email(value: str) -> str:
-    if not EMAIL_RE.fullmatch(value) or "\n" in value:
-        raise ValueError("Invalid email")
-    return value
-
-
-class MessagePayload(web.Body):
-    """`sendMessagePayloadGuard`: optional strings, other keys kept (`.catchall(z.unknown())`)."""
-
-    model_config = ConfigDict(strict=True, extra="allow", populate_by_name=True)
-
-    code: Text = None  # type: ignore[assignment]
-    link: Text = None  # type: ignore[assignment]
-    locale: Text = None  # type: ignore[assignment]
-    uiLocales: Text = None  # type: ignore[assignment]
-
-    def data(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True)
-
-
-class InvitationCreate(web.Body):
-    inviterId: Annotated[str, Field(max_length=21)] | None = None
-    invitee: Annotated[str, AfterValidator(_email)]
-    organizationId: Annotated[str, Field(min_length=1, max_length=21)]
-    expiresAt: Epoch
-    organizationRoleIds: Annotated[list[AnyId], Field(max_length=MAX_IDS)] = None  # type: ignore[assignment]
-    messagePayload: MessagePayload | Literal[False] = False
-
-
-class InvitationStatus(web.Body):
-    acceptedUserId: Annotated[str, Field(max_length=21)] | None = None
-    status: Literal["Accepted", "Revoked"]
+    if not await read(db, work):
+        raise require_membership()
 
 
 def organization_urn(organization_id: str) -> str:
     return f"urn:logto:organization:{organization_id}"
 
-
-def guarded(fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """Route decorator: NUL bytes in path or query are refused before they reach the database."""
-
-    @functools.wraps(fn)
-    async def wrapper(ctx: Any) -> T:
-        if web.has_nul(dict(ctx.request.path_params)):
-            raise nul_error("params")
-        if any(web.has_nul(k) or web.has_nul(v) for k, v in ctx.query.multi_items()):
-            raise nul_error("query")
-        return await fn(ctx)
-
-    return wrapper

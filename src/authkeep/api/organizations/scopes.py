@@ -9,7 +9,8 @@ from starlette.responses import Response
 
 from authkeep import ids, paging, web
 from authkeep.api.context import Ctx
-from authkeep.api.organizations import body_of, page_of, route
+from authkeep.api.organizations import schemas
+from authkeep.api.organizations.common import body_of, page_of, route
 from authkeep.domain import organizations as rules
 from authkeep.errors import LogtoError, not_exists_with_id, not_found
 from authkeep.store import organization_roles as store
@@ -32,7 +33,7 @@ async def list_scopes(ctx: Ctx) -> Response:
 
 @route(router.post("/organization-scopes"))
 async def create_scope(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, rules.OrganizationScopeCreate)
+    body = await body_of(ctx, schemas.OrganizationScopeCreate)
     values = {"tenant_id": ctx.tenant_id, "id": ids.standard_id(), "name": body.name, "description": body.description}
 
     async def work(conn: AsyncConnection) -> Any:
@@ -54,8 +55,8 @@ async def get_scope(ctx: Ctx) -> dict[str, Any]:
 
 @route(router.patch("/organization-scopes/{id}"))
 async def update_scope(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, rules.OrganizationScopePatch)
-    values = rules.patch_values(body, {"name": "name", "description": "description"})
+    body = await body_of(ctx, schemas.OrganizationScopePatch)
+    values = schemas.patch_values(body, {"name": "name", "description": "description"})
 
     async def work(conn: AsyncConnection) -> Any:
         return await store.update_scope(conn, ctx.tenant_id, ctx.param("id"), values)

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids, web
 from authkeep.api.context import Ctx
-from authkeep.api.organizations import body_of, route
+from authkeep.api.organizations import schemas
+from authkeep.api.organizations.common import body_of, route
 from authkeep.domain import organization_invitations as sending
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import ACCEPTED, ENDING_STATUSES, PENDING, dedupe
@@ -39,7 +40,7 @@ async def list_invitations(ctx: Ctx) -> list[dict[str, Any]]:
 
 @route(router.post("/organization-invitations"))
 async def create_invitation(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, rules.InvitationCreate)
+    body = await body_of(ctx, schemas.InvitationCreate)
     now = clock.now_ms()
     if not body.expiresAt > now:
         raise rules.invalid_input("The value of `expiresAt` must be in the future.")
@@ -123,7 +124,7 @@ async def delete_invitation(ctx: Ctx) -> None:
 
 @route(router.post("/organization-invitations/{id}/message", status=204))
 async def send_message(ctx: Ctx) -> None:
-    body = await body_of(ctx, rules.MessagePayload)
+    body = await body_of(ctx, schemas.MessagePayload)
     invitation = await _find(ctx, ctx.param("id"))
 
     async def work(conn: AsyncConnection) -> dict[str, Any]:
@@ -137,7 +138,7 @@ async def send_message(ctx: Ctx) -> None:
 
 @route(router.put("/organization-invitations/{id}/status"))
 async def update_status(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, rules.InvitationStatus)
+    body = await body_of(ctx, schemas.InvitationStatus)
     accepted_user_id = body.acceptedUserId if body.status == ACCEPTED else None
     if body.status == ACCEPTED and not accepted_user_id:
         raise rules.invalid_input("The `acceptedUserId` is required when accepting an invitation.", 422)

@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from authkeep import ids, paging, web
 from authkeep.api.context import Ctx
-from authkeep.api.organizations import body_of, page_of, required_page, route
+from authkeep.api.organizations import schemas
+from authkeep.api.organizations.common import body_of, page_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import LogtoError, not_found
@@ -40,7 +41,7 @@ async def _check_targets(conn: AsyncConnection, ctx: Ctx, kind: str, member_ids:
 @route(router.post("/organization-roles"))
 async def create_role(ctx: Ctx) -> dict[str, Any]:
     """The role and its initial scopes in one transaction (none of it stays on an FK error)."""
-    body = await body_of(ctx, rules.OrganizationRoleCreate)
+    body = await body_of(ctx, schemas.OrganizationRoleCreate)
     values = {
         "tenant_id": ctx.tenant_id,
         "id": ids.standard_id(),
@@ -74,8 +75,8 @@ async def get_role(ctx: Ctx) -> dict[str, Any]:
 
 @route(router.patch("/organization-roles/{id}"))
 async def update_role(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, rules.OrganizationRolePatch)
-    values = rules.patch_values(body, {"name": "name", "description": "description", "type": "type"})
+    body = await body_of(ctx, schemas.OrganizationRolePatch)
+    values = schemas.patch_values(body, {"name": "name", "description": "description", "type": "type"})
 
     async def work(conn: AsyncConnection) -> Any:
         return await store.update_role(conn, ctx.tenant_id, ctx.param("id"), values)
@@ -98,8 +99,8 @@ async def delete_role(ctx: Ctx) -> None:
 def _relation_routes(kind: str, key: str, param: str) -> None:
     """SchemaRouter's `addRelationRoutes` for `/organization-roles/{id}/<kind>`."""
     single, empty_ok = {
-        "scopes": (rules.OrganizationScopeIds, rules.OrganizationScopeIdsOrEmpty),
-        "resource-scopes": (rules.ScopeIds, rules.ScopeIdsOrEmpty),
+        "scopes": (schemas.OrganizationScopeIds, schemas.OrganizationScopeIdsOrEmpty),
+        "resource-scopes": (schemas.ScopeIds, schemas.ScopeIdsOrEmpty),
     }[kind]
     lister = {"scopes": store.role_scopes, "resource-scopes": store.role_resource_scopes}[kind]
     path = f"/organization-roles/{{id}}/{kind}"
