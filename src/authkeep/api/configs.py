@@ -7,13 +7,13 @@ from typing import Literal
 from pydantic import Field
 from sqlalchemy import select
 
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import keys
 from authkeep.errors import LogtoError
 from authkeep.store import tables as T
-from authkeep.web import ApiRouter, Body, read_body
+from authkeep.web import Body
 
-router = ApiRouter()
+router = ApiRouter(policy="management", family="configs")
 _SESSION_KEY = "oidc.session"
 _DEFAULT_SESSION_TTL = 14 * 24 * 3600
 
@@ -53,10 +53,9 @@ async def get_session(ctx: Ctx) -> object:
     return await _session(ctx)
 
 
-@router.patch("/configs/oidc/session")
+@router.patch("/configs/oidc/session", body=SessionBody)
 async def patch_session(ctx: Ctx) -> object:
-    body = await read_body(ctx.request, SessionBody)
-    value = {**(await _session(ctx)), **body.model_dump(exclude_none=True)}
+    value = {**(await _session(ctx)), **ctx.body.model_dump(exclude_none=True)}
     s = T.system_settings
     async with ctx.db.write() as conn:
         await conn.execute(s.delete().where(s.c.tenant_id == ctx.tenant_id, s.c.key == _SESSION_KEY))
@@ -72,10 +71,10 @@ async def list_keys(ctx: Ctx) -> object:
         return await keys.list_keys(conn, ctx.tenant_id, key_type)
 
 
-@router.post("/configs/oidc/{keyType}/rotate", status=200)
+@router.post("/configs/oidc/{keyType}/rotate", body=RotateBody, status=200)
 async def rotate(ctx: Ctx) -> object:
     key_type = _key_type(ctx)
-    body = await read_body(ctx.request, RotateBody)
+    body: RotateBody = ctx.body
     async with ctx.db.write() as conn:
         result = await keys.rotate(
             conn, ctx.tenant_id, key_type, ctx.state.box, body.signingKeyAlgorithm, body.rotationGracePeriod

@@ -7,20 +7,16 @@ from typing import Annotated, Any
 from pydantic import Field
 from starlette.responses import Response
 
-from authkeep import paging, web
-from authkeep.api.context import Ctx
+from authkeep import web
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import resources as domain
-from authkeep.search import parse_search
 from authkeep.store import resources as store
 from authkeep.store import rows
-from authkeep.store import tables as T
-from authkeep.store.search_sql import search_condition
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="resources")
 
 # JS clients cannot hold larger integers exactly; also keeps `exp = now + ttl` far from int64 overflow.
 MAX_TTL = 2**53 - 1
-SCOPE_SEARCH = {"id": T.scopes.c.id, "name": T.scopes.c.name, "description": T.scopes.c.description}
 
 
 # NUL in a body is refused by web.read_json before these models see it.
@@ -46,6 +42,10 @@ class IsDefault(web.Body):
     is_default: bool = Field(alias="isDefault")
 
 
+class ResourceQuery(web.Query):
+    include_scopes: web.Yes = Field(False, alias="includeScopes")
+
+
 class ScopeCreate(web.Body):
     name: ScopeName
     description: str | None = None
@@ -63,33 +63,26 @@ def _set(body: web.Body, columns: dict[str, str]) -> dict[str, Any]:
     }
 
 
-@router.get("/resources")
+@router.get("/resources", query=ResourceQuery, paged="optional")
 async def list_resources(ctx: Ctx) -> Response:
-    page = paging.parse_page(ctx.request, optional=True)
-    with_scopes = web.yes(ctx.query.get("includeScopes"))
+    with_scopes = ctx.q.include_scopes
     async with ctx.db.read() as conn:
-        total, found = await store.list_resources(conn, ctx.tenant_id, page)
-        scopes = (
-            await store.scopes_by_resource(conn, ctx.tenant_id, [r.id for r in found])
-            if with_scopes
-            else {}
-        )
+        total, found = await store.list_resources(conn, ctx.tenant_id, ctx.page)
+        scopes = await store.scopes_by_resource(conn, ctx.tenant_id, [r.id for r in found]) if with_scopes else {}
     items = []
     for row in found:
         item = rows.resource(row)
         if with_scopes:
             item["scopes"] = [rows.scope(s) for s in scopes[row.id]]
         items.append(item)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@router.post("/resources")
+@router.post("/resources", body=ResourceCreate)
 async def create_resource(ctx: Ctx) -> dict[str, Any]:
-    body = await web.read_body(ctx.request, ResourceCreate)
+    body: ResourceCreate = ctx.body
     async with ctx.db.write() as conn:
-        values = await domain.create(
-            conn, ctx.tenant_id, body.name, body.indicator, body.access_token_ttl
-        )
+        values = await domain.create(conn, ctx.tenant_id, body.name, body.indicator, body.access_token_ttl)
     return {**rows.resource(values), "scopes": []}
 
 
@@ -99,22 +92,18 @@ async def get_resource(ctx: Ctx) -> dict[str, Any]:
         return rows.resource(await domain.require(conn, ctx.tenant_id, ctx.param("id")))
 
 
-@router.patch("/resources/{id}")
+@router.patch("/resources/{id}", body=ResourcePatch)
 async def update_resource(ctx: Ctx) -> dict[str, Any]:
     # `indicator` and `isDefault` are not fields here, so they are dropped silently (as in Logto).
-    body = await web.read_body(ctx.request, ResourcePatch)
-    changes = _set(body, {"name": "name", "access_token_ttl": "access_token_ttl"})
+    changes = _set(ctx.body, {"name": "name", "access_token_ttl": "access_token_ttl"})
     async with ctx.db.write() as conn:
         return rows.resource(await domain.update(conn, ctx.tenant_id, ctx.param("id"), changes))
 
 
-@router.patch("/resources/{id}/is-default")
+@router.patch("/resources/{id}/is-default", body=IsDefault)
 async def set_default(ctx: Ctx) -> dict[str, Any]:
-    body = await web.read_body(ctx.request, IsDefault)
     async with ctx.db.write() as conn:
-        return rows.resource(
-            await domain.set_default(conn, ctx.tenant_id, ctx.param("id"), body.is_default)
-        )
+        return rows.resource(await domain.set_default(conn, ctx.tenant_id, ctx.param("id"), ctx.body.is_default))
 
 
 @router.delete("/resources/{id}")
@@ -123,44 +112,32 @@ async def delete_resource(ctx: Ctx) -> None:
         await domain.delete(conn, ctx.tenant_id, ctx.param("id"))
 
 
-@router.get("/resources/{resourceId}/scopes")
+@router.get("/resources/{resourceId}/scopes", paged=True, search=store.SCOPE_SEARCH)
 async def list_scopes(ctx: Ctx) -> Response:
-    page = paging.parse_page(ctx.request)
-    assert page is not None
-    search = parse_search(ctx.query, tuple(SCOPE_SEARCH))
-    cond = search_condition(search, SCOPE_SEARCH, ctx.db.dialect)
     # An unknown resource simply has no scopes (no 404), as in Logto.
+    search = ctx.search  # its errors come before the database is asked
     async with ctx.db.read() as conn:
-        total, found = await store.list_scopes(
-            conn, ctx.tenant_id, ctx.param("resourceId"), cond, page
-        )
-    return paging.paged(ctx.request, [rows.scope(s) for s in found], total, page)
+        total, found = await store.list_scopes(conn, ctx.tenant_id, ctx.param("resourceId"), search, ctx.page)
+    return ctx.paged([rows.scope(s) for s in found], total)
 
 
-@router.post("/resources/{resourceId}/scopes")
+@router.post("/resources/{resourceId}/scopes", body=ScopeCreate)
 async def create_scope(ctx: Ctx) -> dict[str, Any]:
-    body = await web.read_body(ctx.request, ScopeCreate)
+    body: ScopeCreate = ctx.body
     async with ctx.db.write() as conn:
-        values = await domain.create_scope(
-            conn, ctx.tenant_id, ctx.param("resourceId"), body.name, body.description
-        )
+        values = await domain.create_scope(conn, ctx.tenant_id, ctx.param("resourceId"), body.name, body.description)
     return rows.scope(values)
 
 
-@router.patch("/resources/{resourceId}/scopes/{scopeId}")
+@router.patch("/resources/{resourceId}/scopes/{scopeId}", body=ScopePatch)
 async def update_scope(ctx: Ctx) -> dict[str, Any]:
-    body = await web.read_body(ctx.request, ScopePatch)
-    changes = _set(body, {"name": "name", "description": "description"})
+    changes = _set(ctx.body, {"name": "name", "description": "description"})
     async with ctx.db.write() as conn:
-        row = await domain.update_scope(
-            conn, ctx.tenant_id, ctx.param("resourceId"), ctx.param("scopeId"), changes
-        )
+        row = await domain.update_scope(conn, ctx.tenant_id, ctx.param("resourceId"), ctx.param("scopeId"), changes)
     return rows.scope(row)
 
 
 @router.delete("/resources/{resourceId}/scopes/{scopeId}")
 async def delete_scope(ctx: Ctx) -> None:
     async with ctx.db.write() as conn:
-        await domain.delete_scope(
-            conn, ctx.tenant_id, ctx.param("resourceId"), ctx.param("scopeId")
-        )
+        await domain.delete_scope(conn, ctx.tenant_id, ctx.param("resourceId"), ctx.param("scopeId"))

@@ -7,17 +7,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 from starlette.responses import Response
 
-from authkeep import paging, web
-from authkeep.api.context import Ctx
-from authkeep.api.resources import SCOPE_SEARCH
+from authkeep import web
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import roles as domain
-from authkeep.search import parse_search
+from authkeep.store import resources as resource_store
 from authkeep.store import roles as store
 from authkeep.store import rows
-from authkeep.store import tables as T
-from authkeep.store.search_sql import search_condition
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="roles")
 
 RoleType = Literal["User", "MachineToMachine"]
 # NUL in a body is refused by web.read_json before these models see it.
@@ -27,22 +24,8 @@ Id = Annotated[str, Field(min_length=1)]
 MAX_IDS = 1000
 Ids = Annotated[list[Id], Field(min_length=1, max_length=MAX_IDS)]
 
-ROLE_SEARCH = {"id": T.roles.c.id, "name": T.roles.c.name, "description": T.roles.c.description}
-USER_SEARCH = {
-    "id": T.users.c.id,
-    "primary_email": T.users.c.primary_email,
-    "primary_phone": T.users.c.primary_phone,
-    "username": T.users.c.username,
-    "name": T.users.c.name,
-}
-APP_SEARCH = {
-    "id": T.applications.c.id,
-    "name": T.applications.c.name,
-    "description": T.applications.c.description,
-}
 
-
-class RoleQuery(web.Body):
+class RoleQuery(web.Query):
     type: RoleType = None  # type: ignore[assignment]
     exclude_user_id: str = Field(None, alias="excludeUserId")  # type: ignore[assignment]
     exclude_application_id: str = Field(None, alias="excludeApplicationId")  # type: ignore[assignment]
@@ -75,25 +58,12 @@ class ApplicationIds(web.Body):
     application_ids: Ids = Field(alias="applicationIds")
 
 
-@router.get("/roles")
+@router.get("/roles", query=RoleQuery, paged=True, search=store.SEARCH, reads=("roles", "users", "applications"))
 async def list_roles(ctx: Ctx) -> Response:
-    page = paging.parse_page(ctx.request)
-    assert page is not None
-    keys = ("type", "excludeUserId", "excludeApplicationId")
-    query = web.validate(
-        RoleQuery, {k: ctx.query[k] for k in keys if k in ctx.query}, where="query"
-    )
-    search = parse_search(ctx.query, tuple(ROLE_SEARCH))
-    cond = search_condition(search, ROLE_SEARCH, ctx.db.dialect) if search else None
+    q: RoleQuery = ctx.q
     async with ctx.db.read() as conn:
         total, found = await store.list_roles(
-            conn,
-            ctx.tenant_id,
-            cond,
-            page,
-            query.type,
-            query.exclude_user_id,
-            query.exclude_application_id,
+            conn, ctx.tenant_id, ctx.search, ctx.page, q.type, q.exclude_user_id, q.exclude_application_id
         )
         role_ids = [r.id for r in found]
         users = await store.users_of(conn, ctx.tenant_id, role_ids)
@@ -108,21 +78,15 @@ async def list_roles(ctx: Ctx) -> Response:
         }
         for r in found
     ]
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@router.post("/roles", status=200)
+@router.post("/roles", body=RoleCreate, status=200)
 async def create_role(ctx: Ctx) -> dict[str, Any]:
-    body = await web.read_body(ctx.request, RoleCreate)
+    body: RoleCreate = ctx.body
     async with ctx.db.write() as conn:
         values = await domain.create(
-            conn,
-            ctx.tenant_id,
-            body.name,
-            body.description,
-            body.type,
-            body.is_default,
-            body.scope_ids or [],
+            conn, ctx.tenant_id, body.name, body.description, body.type, body.is_default, body.scope_ids or []
         )
     return rows.role(values)
 
@@ -134,13 +98,11 @@ async def get_role(ctx: Ctx) -> dict[str, Any]:
         return rows.role(await domain.require(conn, ctx.tenant_id, ctx.param("id")))
 
 
-@router.patch("/roles/{id}")
+@router.patch("/roles/{id}", body=RolePatch)
 async def update_role(ctx: Ctx) -> dict[str, Any]:
-    body = await web.read_body(ctx.request, RolePatch)
+    body: RolePatch = ctx.body
     fields = {"name": "name", "description": "description", "is_default": "is_default"}
-    changes = {
-        col: getattr(body, attr) for attr, col in fields.items() if attr in body.model_fields_set
-    }
+    changes = {col: getattr(body, attr) for attr, col in fields.items() if attr in body.model_fields_set}
     async with ctx.db.write() as conn:
         return rows.role(await domain.update(conn, ctx.tenant_id, ctx.param("id"), changes))
 
@@ -151,26 +113,20 @@ async def delete_role(ctx: Ctx) -> None:
         await domain.delete(conn, ctx.tenant_id, ctx.param("id"))
 
 
-@router.get("/roles/{id}/scopes")
+@router.get("/roles/{id}/scopes", paged="optional", search=resource_store.SCOPE_SEARCH, reads=("roles", "resources"))
 async def list_role_scopes(ctx: Ctx) -> Response:
-    page = paging.parse_page(ctx.request, optional=True)
     role_id = ctx.param("id")
     async with ctx.db.read() as conn:
         await domain.require(conn, ctx.tenant_id, role_id)
-        search = parse_search(ctx.query, tuple(SCOPE_SEARCH))
-        cond = search_condition(search, SCOPE_SEARCH, ctx.db.dialect)
-        total, pairs = await store.list_role_scopes(conn, ctx.tenant_id, role_id, cond, page)
-    items = [
-        {**rows.scope(scope), "resource": rows.resource(resource)} for scope, resource in pairs
-    ]
-    return paging.paged(ctx.request, items, total, page)
+        total, pairs = await store.list_role_scopes(conn, ctx.tenant_id, role_id, ctx.search, ctx.page)
+    items = [{**rows.scope(scope), "resource": rows.resource(resource)} for scope, resource in pairs]
+    return ctx.paged(items, total)
 
 
-@router.post("/roles/{id}/scopes")
+@router.post("/roles/{id}/scopes", body=ScopeIds)
 async def add_role_scopes(ctx: Ctx) -> list[dict[str, Any]]:
-    body = await web.read_body(ctx.request, ScopeIds)
     async with ctx.db.write() as conn:
-        scopes = await domain.add_scopes(conn, ctx.tenant_id, ctx.param("id"), body.scope_ids)
+        scopes = await domain.add_scopes(conn, ctx.tenant_id, ctx.param("id"), ctx.body.scope_ids)
     return [rows.scope(s) for s in scopes]
 
 
@@ -180,25 +136,20 @@ async def remove_role_scope(ctx: Ctx) -> None:
         await domain.remove_scope(conn, ctx.tenant_id, ctx.param("id"), ctx.param("scopeId"))
 
 
-@router.get("/roles/{id}/users")
+@router.get("/roles/{id}/users", paged=True, search=store.USER_SEARCH, reads=("roles", "users"))
 async def list_role_users(ctx: Ctx) -> Response:
-    page = paging.parse_page(ctx.request)
-    assert page is not None
     role_id = ctx.param("id")
     async with ctx.db.read() as conn:
         await domain.require(conn, ctx.tenant_id, role_id)
-        search = parse_search(ctx.query, tuple(USER_SEARCH))
-        cond = search_condition(search, USER_SEARCH, ctx.db.dialect)
-        total, found = await store.list_role_users(conn, ctx.tenant_id, role_id, cond, page)
-    return paging.paged(ctx.request, [rows.user_info(u) for u in found], total, page)
+        total, found = await store.list_role_users(conn, ctx.tenant_id, role_id, ctx.search, ctx.page)
+    return ctx.paged([rows.user_info(u) for u in found], total)
 
 
-@router.post("/roles/{id}/users")
+@router.post("/roles/{id}/users", body=UserIds)
 async def add_role_users(ctx: Ctx) -> None:
     # Logto answers 201 with a text/plain "Created"; an empty body is what its clients can read.
-    body = await web.read_body(ctx.request, UserIds)
     async with ctx.db.write() as conn:
-        await domain.add_users(conn, ctx.tenant_id, ctx.param("id"), body.user_ids)
+        await domain.add_users(conn, ctx.tenant_id, ctx.param("id"), ctx.body.user_ids)
 
 
 @router.delete("/roles/{id}/users/{userId}")
@@ -207,29 +158,22 @@ async def remove_role_user(ctx: Ctx) -> None:
         await domain.remove_user(conn, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))
 
 
-@router.get("/roles/{id}/applications")
+@router.get("/roles/{id}/applications", paged=True, search=store.APPLICATION_SEARCH, reads=("roles", "applications"))
 async def list_role_applications(ctx: Ctx) -> Response:
-    page = paging.parse_page(ctx.request)
-    assert page is not None
     role_id = ctx.param("id")
     async with ctx.db.read() as conn:
         await domain.require(conn, ctx.tenant_id, role_id)
-        search = parse_search(ctx.query, tuple(APP_SEARCH))
-        cond = search_condition(search, APP_SEARCH, ctx.db.dialect)
-        total, found = await store.list_role_applications(conn, ctx.tenant_id, role_id, cond, page)
-    return paging.paged(ctx.request, [rows.application(a) for a in found], total, page)
+        total, found = await store.list_role_applications(conn, ctx.tenant_id, role_id, ctx.search, ctx.page)
+    return ctx.paged([rows.application(a) for a in found], total)
 
 
-@router.post("/roles/{id}/applications")
+@router.post("/roles/{id}/applications", body=ApplicationIds)
 async def add_role_applications(ctx: Ctx) -> None:
-    body = await web.read_body(ctx.request, ApplicationIds)
     async with ctx.db.write() as conn:
-        await domain.add_applications(conn, ctx.tenant_id, ctx.param("id"), body.application_ids)
+        await domain.add_applications(conn, ctx.tenant_id, ctx.param("id"), ctx.body.application_ids)
 
 
 @router.delete("/roles/{id}/applications/{applicationId}")
 async def remove_role_application(ctx: Ctx) -> None:
     async with ctx.db.write() as conn:
-        await domain.remove_application(
-            conn, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId")
-        )
+        await domain.remove_application(conn, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId"))

@@ -29,14 +29,18 @@ from authkeep import ids
 from authkeep.domain.applications import USER_SCOPES
 from authkeep.domain.management_api import ADMIN_ROLE_NAME, INTERNAL_PREFIX
 from authkeep.paging import Page
+from authkeep.search import Search
 from authkeep.secretbox import SecretBox
+from authkeep.store import roles as role_store
 from authkeep.store import rows
 from authkeep.store import tables as T
 from authkeep.store.db import Database
+from authkeep.store.search_sql import search_condition
 
 A = T.applications
-SEARCH_COLUMNS = {"id": A.c.id, "name": A.c.name, "description": A.c.description}
-ROLE_SEARCH_COLUMNS = {"id": T.roles.c.id, "name": T.roles.c.name, "description": T.roles.c.description}
+# Searchable fields (snake_case): applications, and an application's roles.
+SEARCH = {"id": A.c.id, "name": A.c.name, "description": A.c.description}
+ROLE_SEARCH = role_store.SEARCH
 EMPTY_OIDC = {"redirectUris": [], "postLogoutRedirectUris": []}
 
 # --- wire shapes -------------------------------------------------------------------------------
@@ -200,7 +204,8 @@ def list_condition(
     is_third_party: bool | None,
     exclude_role: str | None,
     exclude_org: str | None,
-    search: ColumnElement[bool] | None,
+    search: Search,
+    dialect: str,
 ) -> ColumnElement[bool] | None:
     """None when nothing filters beyond the tenant (the prebuilt fast path)."""
     conds: list[ColumnElement[bool]] = []
@@ -220,8 +225,8 @@ def list_condition(
                 oar.c.tenant_id == tenant_id, oar.c.application_id == A.c.id, oar.c.organization_id == exclude_org
             )
         )
-    if search is not None:
-        conds.append(search)
+    if search:
+        conds.append(search_condition(search, SEARCH, dialect))
     return and_(A.c.tenant_id == tenant_id, *conds) if conds else None
 
 
@@ -339,7 +344,7 @@ async def unlink_roles(conn: AsyncConnection, tenant_id: str, app_id: str, role_
 
 
 async def list_roles(
-    conn: AsyncConnection, tenant_id: str, app_id: str, search: ColumnElement[bool], page: Page
+    conn: AsyncConnection, tenant_id: str, app_id: str, search: Search, page: Page
 ) -> tuple[list[Row[Any]], int]:
     r, ar = T.roles, T.applications_roles
     base = (
@@ -350,7 +355,7 @@ async def list_roles(
             ar.c.application_id == app_id,
             r.c.type == "MachineToMachine",
             func.substr(r.c.name, 1, len(INTERNAL_PREFIX)) != INTERNAL_PREFIX,
-            search,
+            search_condition(search, ROLE_SEARCH, conn.dialect.name),
         )
     )
     return await _page(conn, base, (r.c.created_at, r.c.id), page)

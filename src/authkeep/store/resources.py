@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, true
+from sqlalchemy import Row, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.paging import Page
+from authkeep.search import Search
 from authkeep.store import tables as T
+from authkeep.store.search_sql import search_condition
 
 R, S = T.resources, T.scopes
+# Searchable fields (snake_case) of scope listings (a resource's, a role's).
+SCOPE_SEARCH = {"id": S.c.id, "name": S.c.name, "description": S.c.description}
 
 
 async def list_resources(
@@ -96,9 +100,10 @@ async def scopes_by_resource(
 
 
 async def list_scopes(
-    conn: AsyncConnection, tenant_id: str, resource_id: str, cond: ColumnElement[bool], page: Page
+    conn: AsyncConnection, tenant_id: str, resource_id: str, search: Search, page: Page
 ) -> tuple[int, list[Row[Any]]]:
-    where = (S.c.tenant_id == tenant_id, S.c.resource_id == resource_id, cond)
+    matching = search_condition(search, SCOPE_SEARCH, conn.dialect.name)
+    where = (S.c.tenant_id == tenant_id, S.c.resource_id == resource_id, matching)
     total = (await conn.execute(select(func.count()).select_from(S).where(*where))).scalar_one()
     rows = await conn.execute(
         select(S)

@@ -12,14 +12,32 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from authkeep import ids
 from authkeep.domain.management_api import INTERNAL_PREFIX
 from authkeep.paging import Page
+from authkeep.search import Search
 from authkeep.store import tables as T
+from authkeep.store.resources import SCOPE_SEARCH
 from authkeep.store.rows import USER_INFO_COLUMNS
+from authkeep.store.search_sql import search_condition
 
 R, S, RS = T.roles, T.scopes, T.roles_scopes
 UR, AR, U, A = T.users_roles, T.applications_roles, T.users, T.applications
 FEATURED = 3
 # Every application column but the secret: role listings never carry secrets.
 APP_COLUMNS = tuple(c for c in A.c if c.name != "secret")
+
+# Searchable fields (snake_case) of each listing: roles, a role's users, a role's applications.
+SEARCH = {"id": R.c.id, "name": R.c.name, "description": R.c.description}
+USER_SEARCH = {
+    "id": U.c.id,
+    "primary_email": U.c.primary_email,
+    "primary_phone": U.c.primary_phone,
+    "username": U.c.username,
+    "name": U.c.name,
+}
+APPLICATION_SEARCH = {"id": A.c.id, "name": A.c.name, "description": A.c.description}
+
+
+def _matching(conn: AsyncConnection, search: Search, columns: dict[str, Any]) -> ColumnElement[bool]:
+    return search_condition(search, columns, conn.dialect.name)
 
 
 async def get_role(conn: AsyncConnection, tenant_id: str, role_id: str) -> Row[Any] | None:
@@ -56,13 +74,13 @@ _ALL_PAGE = (
 async def list_roles(
     conn: AsyncConnection,
     tenant_id: str,
-    cond: ColumnElement[bool] | None,
+    search: Search,
     page: Page,
     role_type: str | None = None,
     exclude_user_id: str | None = None,
     exclude_application_id: str | None = None,
 ) -> tuple[int, list[Row[Any]]]:
-    if cond is None and not (role_type or exclude_user_id or exclude_application_id):
+    if not search and not (role_type or exclude_user_id or exclude_application_id):
         params = {"tenant": tenant_id, "limit": page.limit, "offset": page.offset}
         found = list((await conn.execute(_ALL_PAGE, params)).all())
         if found or not page.offset:
@@ -72,7 +90,7 @@ async def list_roles(
     where = [
         R.c.tenant_id == tenant_id,
         func.substr(R.c.name, 1, len(INTERNAL_PREFIX)) != INTERNAL_PREFIX,
-        cond if cond is not None else true(),
+        _matching(conn, search, SEARCH),
     ]
     if role_type:
         where.append(R.c.type == role_type)
@@ -240,12 +258,12 @@ async def list_role_scopes(
     conn: AsyncConnection,
     tenant_id: str,
     role_id: str,
-    cond: ColumnElement[bool],
+    search: Search,
     page: Page | None,
 ) -> tuple[int, list[tuple[dict[str, Any], dict[str, Any]]]]:
     """(scope, resource) pairs, from one join."""
     res = T.resources
-    where = (S.c.tenant_id == tenant_id, _scopes_of(tenant_id, role_id), cond)
+    where = (S.c.tenant_id == tenant_id, _scopes_of(tenant_id, role_id), _matching(conn, search, SCOPE_SEARCH))
     query = (
         select(*S.c, *(c.label(f"r_{c.name}") for c in res.c))
         .join(res, and_(res.c.id == S.c.resource_id, res.c.tenant_id == S.c.tenant_id))
@@ -335,10 +353,10 @@ async def application_types(
 
 
 async def list_role_users(
-    conn: AsyncConnection, tenant_id: str, role_id: str, cond: ColumnElement[bool], page: Page
+    conn: AsyncConnection, tenant_id: str, role_id: str, search: Search, page: Page
 ) -> tuple[int, list[Row[Any]]]:
     held = select(UR.c.user_id).where(UR.c.tenant_id == tenant_id, UR.c.role_id == role_id)
-    where = (U.c.tenant_id == tenant_id, U.c.id.in_(held), cond)
+    where = (U.c.tenant_id == tenant_id, U.c.id.in_(held), _matching(conn, search, USER_SEARCH))
     total = (await conn.execute(select(func.count()).select_from(U).where(*where))).scalar_one()
     found = await conn.execute(
         select(*USER_INFO_COLUMNS)
@@ -351,10 +369,11 @@ async def list_role_users(
 
 
 async def list_role_applications(
-    conn: AsyncConnection, tenant_id: str, role_id: str, cond: ColumnElement[bool], page: Page
+    conn: AsyncConnection, tenant_id: str, role_id: str, search: Search, page: Page
 ) -> tuple[int, list[Row[Any]]]:
     held = select(AR.c.application_id).where(AR.c.tenant_id == tenant_id, AR.c.role_id == role_id)
-    where = (A.c.tenant_id == tenant_id, A.c.type == "MachineToMachine", A.c.id.in_(held), cond)
+    matching = _matching(conn, search, APPLICATION_SEARCH)
+    where = (A.c.tenant_id == tenant_id, A.c.type == "MachineToMachine", A.c.id.in_(held), matching)
     total = (await conn.execute(select(func.count()).select_from(A).where(*where))).scalar_one()
     found = await conn.execute(
         select(*APP_COLUMNS)
