@@ -26,13 +26,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import ids
-from authkeep.domain.applications import USER_SCOPES
-from authkeep.domain.management_api import ADMIN_ROLE_NAME, INTERNAL_PREFIX
 from authkeep.paging import Page
 from authkeep.secretbox import SecretBox
 from authkeep.store import rows
 from authkeep.store import tables as T
 from authkeep.store.db import Database
+from authkeep.store.management_api import ADMIN_ROLE_NAME, INTERNAL_PREFIX
+from authkeep.store.user_scopes import USER_SCOPES
 
 A = T.applications
 SEARCH_COLUMNS = {"id": A.c.id, "name": A.c.name, "description": A.c.description}

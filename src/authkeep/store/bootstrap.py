@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
-from authkeep.domain import management_api as mapi
 from authkeep.secretbox import SecretBox
+from authkeep.store import management_api as mapi
 from authkeep.store import tables as T
 
 _MARKER = "bootstrap_application_id"

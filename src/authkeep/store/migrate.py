@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from authkeep.store.db import Database
+from authkeep.store.tables import metadata
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK_ID = 0x61757468  # "auth": one advisory lock for schema changes
@@ -20,6 +21,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
         cfg.attributes["connection"] = connection
+    cfg.attributes["metadata"] = metadata  # for autogenerate; env.py imports nothing from authkeep
     return cfg
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, func, select,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import ids
-from authkeep.domain.management_api import INTERNAL_PREFIX
 from authkeep.paging import Page
 from authkeep.store import tables as T
+from authkeep.store.management_api import INTERNAL_PREFIX
 from authkeep.store.rows import USER_INFO_COLUMNS
 
 R, S, RS = T.roles, T.scopes, T.roles_scopes

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
-from authkeep.domain import management_api as mapi
-from authkeep.oidc.keys import new_cookie_key_row, new_key_row
 from authkeep.secretbox import SecretBox
+from authkeep.store import management_api as mapi
 from authkeep.store import tables as T
+from authkeep.store.signing_keys import new_cookie_key_row, new_key_row
 
 
 async def seed_tenant(conn: AsyncConnection, tenant_id: str, box: SecretBox) -> bool:
