@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from authkeep.api import ROUTERS
+from authkeep import dberrors
+from authkeep.api import ROUTERS, readiness
 from authkeep.api import status as status_api
 from authkeep.api.context import Ctx
 from authkeep.config import Settings, load_settings
@@ -30,14 +31,13 @@ from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT, AppState
-from authkeep.store.db import Database
 from authkeep.web import JSON_TYPE, RouteSpec, dumps, empty, json_response
 
 log = logging.getLogger("authkeep")
 
 
 def _error(exc: LogtoError) -> Response:
-    return json_response(exc.body(), exc.status)
+    return json_response(exc.body(), exc.status, exc.headers or None)
 
 
 def tag(response: Response) -> Response:
@@ -173,8 +173,18 @@ async def _server_error(_request: Request, exc: Exception) -> Response:
     return json_response({"message": "Internal server error."}, 500)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """Database failures outside a route's own mapping: a lost database is a 503, never a 500."""
+    mapped = map_db_error(exc)
+    if mapped is None:
+        return await _server_error(request, exc)
+    if mapped.status == 503:
+        log.warning("database unavailable: %s", type(exc).__name__)
+    return _error(mapped)
+
+
 async def start_state(settings: Settings) -> AppState:
-    db = Database(settings.database_url)
+    db = settings.database()
     db.start_listening()
     state = AppState(settings, db, SecretBox(settings.secret_key, settings.old_secret_keys))
     tenant = state.add_tenant(DEFAULT_TENANT)
@@ -209,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     api_routes: list[Route] = [
         Route("/status", status_api.status, methods=["GET"]),
+        Route("/status/ready", readiness.ready, methods=["GET"]),
         Route("/swagger.json", status_api.openapi_document, methods=["GET"]),
         Route("/.well-known/management.openapi.json", status_api.openapi_document, methods=["GET"]),
         *management_routes(),
@@ -220,5 +231,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,
-        exception_handlers={LogtoError: _logto_error_handler, Exception: _server_error},
+        exception_handlers={
+            LogtoError: _logto_error_handler,
+            **{kind: _database_error for kind in dberrors.exception_types()},
+            Exception: _server_error,
+        },
     )

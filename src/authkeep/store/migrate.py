@@ -6,14 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from authkeep.store import locks
 from authkeep.store.db import Database
 from authkeep.store.tables import metadata
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_LOCK_ID = 0x61757468  # "auth": one advisory lock for schema changes
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -26,8 +25,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+    locks.hold_setup_sync(connection)
     command.upgrade(alembic_config(connection), "head")
 
 
