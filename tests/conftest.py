@@ -12,9 +12,23 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.server import Server, create_pg_database, drop_pg_database, pg_available, start_server
+from tests.server import (
+    LOGS,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    pg_available,
+    start_server,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Server logs (build/test-logs) are kept only when something failed, to read why."""
+    if exitstatus == 0:
+        for path in LOGS:
+            path.unlink(missing_ok=True)
 
 
 @contextmanager

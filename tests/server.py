@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,11 @@ import httpx
 
 PG_ADMIN_URL = os.environ.get("AUTHKEEP_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 MGMT = "https://default.logto.app/api"
+# Server logs live outside /tmp; conftest removes the ones a passing session wrote.
+LOG_DIR = Path(os.environ.get("AUTHKEEP_TEST_LOG_DIR") or Path(__file__).resolve().parents[1] / "build" / "test-logs")
+LOGS: list[Path] = []
+# Each test server's connection budget (docs/configuration.md): the suite runs on shared PostgreSQL.
+TEST_POOL_SIZE = "6"
 
 
 def free_port() -> int:
@@ -82,14 +88,53 @@ class Server:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(10)
+        scratch = _scratch_dir(self.database_url)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def wait_ready(self, timeout: float = 60) -> Server:
+        """Until `/api/status` answers; raises with the server's log if it exits or never does."""
+        assert self.proc is not None and self.log_path is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"authkeep exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/api/status", timeout=1).status_code == 204:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"authkeep did not start:\n{self.log_path.read_text()}")
+
+
+def _scratch_dir(database_url: str) -> Path | None:
+    """A SQLite database in a throwaway `authkeep-*` directory of the temp dir dies with its server
+    (tests create those with tempfile.mkdtemp); anything else is the caller's."""
+    if not database_url.startswith("sqlite"):
+        return None
+    folder = Path(database_url.split("///", 1)[-1]).parent
+    temp = Path(tempfile.gettempdir())
+    if folder.parent == temp and folder.name.startswith("authkeep-"):
+        return folder
+    return None
 
 
 def start_server(backend: str, database_url: str, extra_env: dict[str, str] | None = None) -> Server:
+    return launch_server(backend, database_url, extra_env).wait_ready()
+
+
+def launch_server(backend: str, database_url: str, extra_env: dict[str, str] | None = None) -> Server:
+    """Start a server process without waiting for it (see `Server.wait_ready`)."""
     port = free_port()
     client_id = "bootstrap" + secrets.token_hex(6)
     client_secret = secrets.token_urlsafe(24)
     secret_key = secrets.token_urlsafe(32)
-    log_fd, log_name = tempfile.mkstemp(prefix=f"authkeep-{backend}-", suffix=".log")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log_fd, log_name = tempfile.mkstemp(prefix=f"authkeep-{backend}-", suffix=".log", dir=LOG_DIR)
+    LOGS.append(Path(log_name))
     env = {
         **os.environ,
         "AUTHKEEP_DATABASE_URL": database_url,
@@ -101,6 +146,7 @@ def start_server(backend: str, database_url: str, extra_env: dict[str, str] | No
         # The suite sends thousands of requests from one app and IP; limits are tested on their own.
         "AUTHKEEP_RATE_LIMIT": "off",
         "AUTHKEEP_TOKEN_RATE_LIMIT": "off",
+        "AUTHKEEP_DATABASE_POOL_SIZE": TEST_POOL_SIZE,
         **(extra_env or {}),
     }
     proc = subprocess.Popen(
@@ -110,16 +156,4 @@ def start_server(backend: str, database_url: str, extra_env: dict[str, str] | No
         stderr=subprocess.STDOUT,
     )
     os.close(log_fd)
-    server = Server(backend, f"http://127.0.0.1:{port}", client_id, client_secret, database_url, secret_key, proc, Path(log_name), env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"authkeep exited early:\n{Path(log_name).read_text()}")
-        try:
-            if httpx.get(f"{server.base_url}/api/status", timeout=1).status_code == 204:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"authkeep did not start:\n{Path(log_name).read_text()}")
+    return Server(backend, f"http://127.0.0.1:{port}", client_id, client_secret, database_url, secret_key, proc, Path(log_name), env)

@@ -13,7 +13,7 @@ from joserfc.jwk import ECKey
 
 from authkeep.config import normalize_database_url
 from authkeep.secretbox import SecretBox
-from authkeep.store import keys as key_store
+from authkeep.store import signing_keys as key_store
 from authkeep.store.db import Database
 from tests.server import MGMT, Server
 

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
+from authkeep import dberrors
 from authkeep.api import ROUTERS, status
 from authkeep.api.contract import endpoint
 from authkeep.config import Settings, load_settings
@@ -25,14 +26,13 @@ from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT, AppState
-from authkeep.store.db import Database
 from authkeep.web import JSON_TYPE, dumps, json_response
 
 log = logging.getLogger("authkeep")
 
 
 def _error(exc: LogtoError) -> Response:
-    return json_response(exc.body(), exc.status)
+    return json_response(exc.body(), exc.status, exc.headers or None)
 
 
 class SegmentRouter:
@@ -92,8 +92,18 @@ async def _server_error(_request: Request, exc: Exception) -> Response:
     return json_response({"message": "Internal server error."}, 500)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """Database failures outside a route's own mapping: a lost database is a 503, never a 500."""
+    mapped = dberrors.map_db_error(exc)
+    if mapped is None:
+        return await _server_error(request, exc)
+    if mapped.status == 503:
+        log.warning("database unavailable: %s", type(exc).__name__)
+    return _error(mapped)
+
+
 async def start_state(settings: Settings) -> AppState:
-    db = Database(settings.database_url)
+    db = settings.database()
     db.start_listening()
     state = AppState(settings, db, SecretBox(settings.secret_key, settings.old_secret_keys))
     tenant = state.add_tenant(DEFAULT_TENANT)
@@ -133,5 +143,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,
-        exception_handlers={LogtoError: _logto_error_handler, Exception: _server_error},
+        exception_handlers={
+            LogtoError: _logto_error_handler,
+            **{kind: _database_error for kind in dberrors.exception_types()},
+            Exception: _server_error,
+        },
     )

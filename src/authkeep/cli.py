@@ -13,7 +13,7 @@ from authkeep.console import admins
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT
 from authkeep.store import bootstrap as boot
-from authkeep.store.db import Database
+from authkeep.store import locks
 from authkeep.store.migrate import migrate
 from authkeep.store.seed import seed_tenant
 
@@ -24,7 +24,7 @@ async def prepare(settings: Settings) -> None:
         path = settings.database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    db = Database(settings.database_url)
+    db = settings.database()
     box = SecretBox(settings.secret_key, settings.old_secret_keys)
     try:
         await migrate(db)
@@ -39,10 +39,11 @@ async def prepare(settings: Settings) -> None:
 
 
 async def bootstrap(settings: Settings, announce_existing: bool) -> None:
-    db = Database(settings.database_url)
+    db = settings.database()
     box = SecretBox(settings.secret_key, settings.old_secret_keys)
     try:
         async with db.write() as conn:
+            await locks.hold_setup(conn)
             existing = await boot.marked_app(conn, DEFAULT_TENANT)
             if existing and not announce_existing:
                 print(f"authkeep: bootstrap M2M app {existing} (run `authkeep bootstrap` to show its secret)")

@@ -6,6 +6,10 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from authkeep.store.db import Database
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -58,6 +62,8 @@ class Settings:
     redis_url: str | None = None
     rate_limit_fail_open: bool = True
     log_level: str = "info"
+    database_pool_size: int = 8
+    listen_database_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -67,6 +73,12 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def database(self) -> Database:
+        """The process's database handle, within its connection budget (docs/configuration.md)."""
+        from authkeep.store.db import Database
+
+        return Database(self.database_url, self.database_pool_size, self.listen_database_url)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -99,4 +111,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("AUTHKEEP_REDIS_URL") or None,
         rate_limit_fail_open=env.get("AUTHKEEP_RATE_LIMIT_FAILURE", "open").strip().lower() != "closed",
         log_level=env.get("AUTHKEEP_LOG_LEVEL", "info"),
+        database_pool_size=int(env.get("AUTHKEEP_DATABASE_POOL_SIZE") or "8"),
+        listen_database_url=normalize_database_url(env["AUTHKEEP_LISTEN_DATABASE_URL"])
+        if env.get("AUTHKEEP_LISTEN_DATABASE_URL")
+        else None,
     )

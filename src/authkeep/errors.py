@@ -12,6 +12,8 @@ MESSAGES: dict[str, str] = {
     "request.general": "Request error occurred.",
     "request.too_many_requests": "Too many requests. Please retry later.",
     "request.rate_limiter_unavailable": "The rate limiter is unavailable. Please retry later.",
+    # authkeep's own (Logto answers a database outage with a bare 500): see dberrors.py.
+    "request.database_unavailable": "The database is unavailable. Please retry later.",
     "entity.not_exists_with_id": "The {name} with ID `{id}` does not exist.",
     "entity.not_found": "The resource does not exist.",
     "entity.not_exists": "The {name} does not exist.",
@@ -132,10 +134,12 @@ class LogtoError(Exception):
         data: Any = None,
         details: str | None = None,
         message: str | None = None,
+        headers: dict[str, str] | None = None,
         **params: Any,
     ) -> None:
         self.code = code
         self.status = status
+        self.headers = headers or {}  # sent with the error (e.g. Retry-After on a 503)
         self.data = data
         self.details = details
         self.message = message if message is not None else render(code, params)

@@ -12,7 +12,7 @@ from authkeep.auth.policies import InteractionLookup, TokenLookup
 from authkeep.cache import WriteAwareCache
 from authkeep.config import Settings
 from authkeep.domain import management_api
-from authkeep.oidc.keys import KeyRing
+from authkeep.oidc.signing_keys import KeyRing
 from authkeep.ratelimit import RateLimiter, RateLimitItem, parse_limit
 from authkeep.respcache import ResponseCache
 from authkeep.secretbox import SecretBox

@@ -8,7 +8,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from authkeep.api.contract import ApiRouter, Ctx
-from authkeep.domain import keys
+from authkeep.domain import signing_keys as keys
 from authkeep.errors import LogtoError
 from authkeep.store import tables as T
 from authkeep.web import Body

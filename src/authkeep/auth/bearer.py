@@ -18,7 +18,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 
 from authkeep.errors import LogtoError
-from authkeep.oidc.keys import ALGORITHMS, KeyRing
+from authkeep.oidc.signing_keys import KeyRing
+from authkeep.store.signing_keys import ALGORITHMS
 
 
 @dataclass(frozen=True)

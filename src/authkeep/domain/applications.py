@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from authkeep.errors import LogtoError, render
+from authkeep.store.management_api import INTERNAL_PREFIX  # noqa: F401 (re-exported)
+from authkeep.store.user_scopes import USER_SCOPES  # noqa: F401 (re-exported)
 from authkeep.web import Body
 
 TYPES = ("Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML")
@@ -15,7 +17,6 @@ AppType = Literal["Native", "SPA", "Traditional", "MachineToMachine", "Protected
 WITH_SECRETS = ("MachineToMachine", "Traditional", "Protected")  # CHECK on application_secrets
 THIRD_PARTY_TYPES = ("Traditional", "SPA", "Native")
 DEFAULT_SECRET_NAME = "Default secret"
-INTERNAL_PREFIX = "#internal:"
 BUILT_IN = {
     "demo-app": ("Live Preview", "Preview for Sign-in Experience.", "SPA", {}),
     "account-center": ("Account Center", "Placeholder application for Account Center.", "SPA", {}),
@@ -26,19 +27,6 @@ BUILT_IN = {
         {"isDeviceFlow": True},
     ),
 }
-USER_SCOPES = (
-    "profile",
-    "email",
-    "phone",
-    "address",
-    "custom_data",
-    "identities",
-    "roles",
-    "urn:logto:scope:organizations",
-    "urn:logto:scope:organization_roles",
-    "urn:logto:scope:sessions",
-    "urn:logto:scope:trusted_devices",
-)
 UserScope = Literal[
     "profile",
     "email",

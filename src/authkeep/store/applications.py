@@ -26,8 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import ids
-from authkeep.domain.applications import USER_SCOPES
-from authkeep.domain.management_api import ADMIN_ROLE_NAME, INTERNAL_PREFIX
 from authkeep.paging import Page
 from authkeep.search import Search
 from authkeep.secretbox import SecretBox
@@ -36,6 +34,8 @@ from authkeep.store import rows
 from authkeep.store import tables as T
 from authkeep.store.db import Database
 from authkeep.store.search_sql import search_condition
+from authkeep.store.management_api import ADMIN_ROLE_NAME, INTERNAL_PREFIX
+from authkeep.store.user_scopes import USER_SCOPES
 
 A = T.applications
 # Searchable fields (snake_case): applications, and an application's roles.

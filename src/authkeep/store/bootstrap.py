@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
-from authkeep.domain import management_api as mapi
 from authkeep.secretbox import SecretBox
+from authkeep.store import locks
+from authkeep.store import management_api as mapi
 from authkeep.store import tables as T
 
 _MARKER = "bootstrap_application_id"
@@ -61,7 +62,9 @@ async def ensure_app(
     secret: str | None = None,
     name: str = "authkeep bootstrap",
 ) -> tuple[str, str, bool]:
-    """Make sure an M2M app with the access role exists. Returns (id, secret, created)."""
+    """Make sure an M2M app with the access role exists. Returns (id, secret, created).
+    Instances starting together take turns (callers that read `marked_app` first lock before it)."""
+    await locks.hold_setup(conn)
     created = False
     app_id = app_id or await marked_app(conn, tenant_id)
     a = T.applications

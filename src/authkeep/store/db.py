@@ -8,11 +8,12 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.expression import Executable
 
@@ -62,18 +63,46 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 JSON_CODEC: dict[str, Any] = {"json_deserializer": orjson.loads}
 
 
-def create_engine(url: str) -> AsyncEngine:
+DEFAULT_POOL_SIZE = 8
+MIN_POOL_SIZE = 6
+CONNECT_TIMEOUT = 5.0  # seconds to open a connection: a dead host answers 503 instead of hanging
+POOL_TIMEOUT = 10.0  # seconds to wait for a free pooled connection before answering 503
+
+
+@dataclass(frozen=True)
+class PoolBudget:
+    """Every PostgreSQL connection one process may hold (AUTHKEEP_DATABASE_POOL_SIZE), split once.
+    The parts are hard maxima that add up to `total`, so the process never opens more."""
+
+    total: int
+    listen: int  # the change feed's LISTEN connection (store/changes.Listener)
+    notify: int  # the change feed's NOTIFY connection (store/changes.Announcer)
+    engine: int  # SQLAlchemy's pool: every transaction and most reads
+    reads: int  # the raw asyncpg pool of `Database.fetch` (hot reads)
+    writes: int  # the raw asyncpg pool of `Database.fetch_write` (one-statement writes)
+
+    @classmethod
+    def split(cls, total: int) -> PoolBudget:
+        total = max(total, MIN_POOL_SIZE)
+        shared = total - 2
+        reads, writes = max(1, shared // 3), 1
+        return cls(total, 1, 1, shared - reads - writes, reads, writes)
+
+
+def create_engine(url: str, budget: PoolBudget | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
         _install_sqlite_hooks(engine)
         return engine
+    budget = budget or PoolBudget.split(DEFAULT_POOL_SIZE)
     return create_async_engine(
         url,
         **JSON_CODEC,
-        pool_size=20,
-        max_overflow=20,
+        pool_size=budget.engine,
+        max_overflow=0,
+        pool_timeout=POOL_TIMEOUT,
         pool_pre_ping=False,
-        connect_args={"server_settings": {"jit": "off", **changes.APP_SETTING}},
+        connect_args={"timeout": CONNECT_TIMEOUT, "server_settings": {"jit": "off", **changes.APP_SETTING}},
     )
 
 
@@ -103,9 +132,12 @@ class _Prepared:
 class Database:
     """Thin wrapper so callers pick read or write intent and never manage transactions by hand."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE, listen_url: str | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.budget = PoolBudget.split(pool_size)
+        self.engine = create_engine(url, self.budget)
+        # LISTEN needs a direct connection (not PgBouncer in transaction mode): it may have its own URL.
+        self.listen_url = make_url(listen_url) if listen_url else self.engine.url
         self.is_sqlite = url.startswith("sqlite")
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
         # Reads need no BEGIN/ROLLBACK round trips on PostgreSQL: each statement sees committed data.
@@ -176,7 +208,7 @@ class Database:
     def start_listening(self) -> None:
         """Servers on PostgreSQL follow other processes' writes (see `store.changes`)."""
         if not self.is_sqlite and self._listener is None:
-            self._listener = changes.Listener(self.engine.url, self.origin, self.changed)
+            self._listener = changes.Listener(self.listen_url, self.origin, self.changed)
             self._listener.start()
 
     async def wait_listening(self, timeout: float) -> bool:
@@ -207,7 +239,9 @@ class Database:
         if self._write_pool is None:
             async with self._pool_lock:
                 if self._write_pool is None:
-                    self._write_pool = await self._create_pool({"plan_cache_mode": "force_generic_plan"})
+                    self._write_pool = await self._create_pool(
+                        {"plan_cache_mode": "force_generic_plan"}, self.budget.writes
+                    )
         try:
             found = await self._write_pool.fetch(sql, *args)
         finally:
@@ -219,16 +253,16 @@ class Database:
     async def _open_pool(self) -> Any:
         async with self._pool_lock:
             if self._pool is None:
-                self._pool = await self._create_pool({})
+                self._pool = await self._create_pool({}, self.budget.reads)
         return self._pool
 
-    async def _create_pool(self, settings: dict[str, str]) -> Any:
+    async def _create_pool(self, settings: dict[str, str], size: int) -> Any:
         import asyncpg
 
         url = self.engine.url
         return await asyncpg.create_pool(
             host=url.host, port=url.port or 5432, user=url.username, password=url.password,
-            database=url.database, min_size=1, max_size=10,
+            database=url.database, min_size=0, max_size=size, timeout=CONNECT_TIMEOUT,
             server_settings={"jit": "off", **changes.APP_SETTING, **settings},
             init=_init_raw,
             reset=_no_reset,

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from authkeep.store import locks
 from authkeep.store.db import Database
+from authkeep.store.tables import metadata
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_LOCK_ID = 0x61757468  # "auth": one advisory lock for schema changes
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -20,12 +20,12 @@ def alembic_config(connection: Connection | None = None) -> Config:
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     if connection is not None:
         cfg.attributes["connection"] = connection
+    cfg.attributes["metadata"] = metadata  # for autogenerate; env.py imports nothing from authkeep
     return cfg
 
 
 def _upgrade(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+    locks.hold_setup_sync(connection)
     command.upgrade(alembic_config(connection), "head")
 
 

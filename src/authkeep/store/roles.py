@@ -10,11 +10,11 @@ from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, func, select,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import ids
-from authkeep.domain.management_api import INTERNAL_PREFIX
 from authkeep.paging import Page
 from authkeep.search import Search
 from authkeep.store import tables as T
 from authkeep.store.resources import SCOPE_SEARCH
+from authkeep.store.management_api import INTERNAL_PREFIX
 from authkeep.store.rows import USER_INFO_COLUMNS
 from authkeep.store.search_sql import search_condition
 

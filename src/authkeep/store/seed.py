@@ -6,14 +6,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
-from authkeep.domain import management_api as mapi
-from authkeep.oidc.keys import new_cookie_key_row, new_key_row
 from authkeep.secretbox import SecretBox
+from authkeep.store import locks
+from authkeep.store import management_api as mapi
 from authkeep.store import tables as T
+from authkeep.store.signing_keys import new_cookie_key_row, new_key_row
 
 
 async def seed_tenant(conn: AsyncConnection, tenant_id: str, box: SecretBox) -> bool:
-    """Returns True when the tenant was created now."""
+    """Returns True when the tenant was created now. Instances starting together take turns."""
+    await locks.hold_setup(conn)
     exists = (await conn.execute(select(T.tenants.c.id).where(T.tenants.c.id == tenant_id))).first()
     if exists:
         has_key = (

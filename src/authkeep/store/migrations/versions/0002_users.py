@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-from authkeep.store.user_counts import LEVELS, count_function
+LEVELS = (30, 20, 10)  # created_at >> level buckets
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -35,6 +35,47 @@ _GIN_WITH = "WITH (gin_pending_list_limit = 256)"
 
 def _pg() -> bool:
     return op.get_bind().dialect.name == "postgresql"
+
+
+# The count trigger functions as generated at this revision (frozen: a migration never changes
+# with live code). 0006 replaces them with versions that honour inline counts.
+_COUNT_ADD = """
+        CREATE OR REPLACE FUNCTION authkeep_user_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          s int := floor(random() * 16)::int;
+          b int := floor(random() * 4)::int;
+        BEGIN
+          
+          INSERT INTO user_counts (tenant_id, shard, n)
+          SELECT tenant_id, s, count(*) FROM new_rows GROUP BY tenant_id ORDER BY tenant_id
+          ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+          INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+          SELECT tenant_id, l.level, created_at >> l.level, b, count(*)
+          FROM new_rows CROSS JOIN (VALUES (30), (20), (10)) AS l(level)
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+          ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
+          RETURN NULL;
+        END $$
+    """
+
+_COUNT_REMOVE = """
+        CREATE OR REPLACE FUNCTION authkeep_user_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          s int := floor(random() * 16)::int;
+          b int := floor(random() * 4)::int;
+        BEGIN
+          
+          INSERT INTO user_counts (tenant_id, shard, n)
+          SELECT tenant_id, s, -count(*) FROM old_rows GROUP BY tenant_id ORDER BY tenant_id
+          ON CONFLICT (tenant_id, shard) DO UPDATE SET n = user_counts.n + EXCLUDED.n;
+          INSERT INTO user_buckets (tenant_id, level, bucket, shard, n)
+          SELECT tenant_id, l.level, created_at >> l.level, b, -count(*)
+          FROM old_rows CROSS JOIN (VALUES (30), (20), (10)) AS l(level)
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+          ON CONFLICT (tenant_id, level, bucket, shard) DO UPDATE SET n = user_buckets.n + EXCLUDED.n;
+          RETURN NULL;
+        END $$
+    """
 
 
 def upgrade() -> None:
@@ -123,8 +164,8 @@ def upgrade() -> None:
             "(authkeep_user_search_text(id, primary_email, primary_phone, username, name) gin_trgm_ops) "
             + _GIN_WITH
         )
-        for name, rows, sign in (("add", "new_rows", ""), ("remove", "old_rows", "-")):
-            op.execute(count_function(name, rows, sign, honour_inline=False))
+        op.execute(_COUNT_ADD)
+        op.execute(_COUNT_REMOVE)
         op.execute(
             "CREATE TRIGGER users_count_insert AFTER INSERT ON users REFERENCING NEW TABLE AS new_rows "
             "FOR EACH STATEMENT EXECUTE FUNCTION authkeep_user_counts_add()"

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock
 from authkeep.errors import LogtoError
-from authkeep.oidc.keys import effective_statuses, new_cookie_key_row, new_key_row
+from authkeep.oidc.signing_keys import effective_statuses
 from authkeep.secretbox import SecretBox
-from authkeep.store import keys as key_store
+from authkeep.store import signing_keys as key_store
+from authkeep.store.signing_keys import new_cookie_key_row, new_key_row
 
 KINDS = {"private-keys": "private", "cookie-keys": "cookie"}
 _ORDER = {"Next": 0, "Current": 1, "Previous": 2}

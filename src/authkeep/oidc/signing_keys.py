@@ -16,12 +16,11 @@ from typing import Any
 import orjson
 from joserfc.jwk import ECKey, RSAKey
 
-from authkeep import clock, ids
+from authkeep import clock
 from authkeep.secretbox import SecretBox
-from authkeep.store import keys as key_store
+from authkeep.store import signing_keys as key_store
 from authkeep.store.db import Database
 
-ALGORITHMS = {"EC": "ES384", "RSA": "RS256"}
 _STATUS_ORDER = {"Current": 0, "Next": 1, "Previous": 2}
 
 
@@ -34,41 +33,6 @@ class SigningKey:
     key: ECKey | RSAKey
     public_jwk: dict[str, Any]
     created_at: int
-
-
-def new_key_row(tenant_id: str, box: SecretBox, status: str = "Current", algorithm: str = "EC") -> dict[str, Any]:
-    key: ECKey | RSAKey = ECKey.generate_key("P-384", private=True) if algorithm == "EC" else RSAKey.generate_key(2048, private=True)
-    key_id = ids.standard_id()
-    public = key.as_dict(private=False)
-    head = {"kty": public["kty"], "use": "sig", "kid": key.thumbprint(), "alg": ALGORITHMS[algorithm]}
-    fields = ("crv", "x", "y") if algorithm == "EC" else ("e", "n")
-    jwk = {**head, **{f: public[f] for f in fields}}
-    return {
-        "tenant_id": tenant_id,
-        "id": key_id,
-        "kind": "private",
-        "algorithm": algorithm,
-        "status": status,
-        "encrypted_value": box.seal(key.as_pem(private=True).decode(), aad=key_id),
-        "public_jwk": jwk,
-        "created_at": clock.now_ms(),
-        "effective_at": None,
-    }
-
-
-def new_cookie_key_row(tenant_id: str, box: SecretBox) -> dict[str, Any]:
-    key_id = ids.standard_id()
-    return {
-        "tenant_id": tenant_id,
-        "id": key_id,
-        "kind": "cookie",
-        "algorithm": "secret",
-        "status": "Current",
-        "encrypted_value": box.seal(ids.standard_secret(), aad=key_id),
-        "public_jwk": None,
-        "created_at": clock.now_ms(),
-        "effective_at": None,
-    }
 
 
 def effective_statuses(rows: list[dict[str, Any]], now_ms: int) -> dict[str, str]:
