@@ -33,8 +33,8 @@ from authkeep.store import roles as role_store
 from authkeep.store import rows
 from authkeep.store import tables as T
 from authkeep.store.db import Database
-from authkeep.store.search_sql import search_condition
 from authkeep.store.management_api import ADMIN_ROLE_NAME, INTERNAL_PREFIX
+from authkeep.store.search_sql import search_condition
 from authkeep.store.user_scopes import USER_SCOPES
 
 A = T.applications

@@ -13,8 +13,8 @@ from authkeep import ids
 from authkeep.paging import Page
 from authkeep.search import Search
 from authkeep.store import tables as T
-from authkeep.store.resources import SCOPE_SEARCH
 from authkeep.store.management_api import INTERNAL_PREFIX
+from authkeep.store.resources import SCOPE_SEARCH
 from authkeep.store.rows import USER_INFO_COLUMNS
 from authkeep.store.search_sql import search_condition
 
