@@ -177,6 +177,12 @@ def _finish(request: Request, response: Response, limit_headers: dict[str, str])
     return response
 
 
+def _error(exc: LogtoError, limit_headers: dict[str, str]) -> Response:
+    response = json_response(exc.body(), exc.status, exc.headers or None)
+    response.headers.update(limit_headers)
+    return response
+
+
 def _limited(unavailable: bool) -> LogtoError:
     if unavailable:
         return LogtoError("request.rate_limiter_unavailable", 503)
@@ -223,16 +229,12 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                 ctx.body = await web.read_body(request, body)
             result = await run(handler, ctx)
         except LogtoError as exc:
-            response = json_response(exc.body(), exc.status)
-            response.headers.update(limit_headers)
-            return response
+            return _error(exc, limit_headers)
         except DBAPIError as exc:
             mapped = map_db_error(exc)
             if mapped is None:
                 raise
-            response = json_response(mapped.body(), mapped.status)
-            response.headers.update(limit_headers)
-            return response
+            return _error(mapped, limit_headers)
         if isinstance(result, Response):
             response = result
             fresh = "etag" not in response.headers  # a handler may tag a fixed document itself

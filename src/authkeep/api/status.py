@@ -9,7 +9,9 @@ from pathlib import Path
 
 from starlette.responses import Response
 
+from authkeep import dberrors
 from authkeep.api.contract import ApiRouter, Ctx
+from authkeep.store.health import database_ready
 
 router = ApiRouter(policy="public")
 _DOC = Path(__file__).resolve().parent.parent / "openapi" / "management.json"
@@ -25,6 +27,13 @@ def _document() -> tuple[bytes, str]:
 @router.get("/status", status=204, cache=False)
 async def status(_ctx: Ctx) -> None:
     return None
+
+
+@router.get("/status/ready", status=204, cache=False)
+async def ready(ctx: Ctx) -> None:
+    """Readiness: 204 when the database answers, else 503 with Retry-After. `/status` is liveness."""
+    if not await database_ready(ctx.db):
+        raise dberrors.unavailable()
 
 
 @router.get("/swagger.json", cache=False)
