@@ -61,14 +61,45 @@ def _limited(unavailable: bool) -> LogtoError:
     return LogtoError("request.too_many_requests", 429)
 
 
+# Interim, until the route contract declares `reads=` per route: the table families a cached GET
+# reads (store/events.py), from its path segments, plus the lists that embed or filter by others.
+_SEGMENT_FAMILIES = {
+    "applications": ("applications",), "users": ("users",), "roles": ("roles",), "configs": ("configs",),
+    "resources": ("resources",), "scopes": ("resources",), "resource-scopes": ("resources",),
+    "organizations": ("organizations",), "organization-roles": ("organizations",),
+    "organization-scopes": ("organizations",), "organization-invitations": ("organizations",),
+    "user-consent-scopes": ("resources", "organizations"),
+}
+_LIST_READS = {
+    "/applications": ("applications", "roles", "organizations"),
+    "/applications/{id}": ("applications", "roles"),
+    "/users": ("users", "roles", "organizations"),
+    "/roles": ("roles", "users", "applications"),
+    "/organizations": ("organizations", "users"),
+    "/organization-roles": ("organizations", "resources"),
+}
+
+
+def _reads(path: str) -> tuple[str, ...]:
+    if path in _LIST_READS:
+        return _LIST_READS[path]
+    found: list[str] = []
+    for segment in path.strip("/").split("/"):
+        for family in _SEGMENT_FAMILIES.get(segment, ()):
+            if family not in found:
+                found.append(family)
+    return tuple(found)
+
+
 def _management_endpoint(spec: RouteSpec) -> Any:
     handler, status, cacheable = spec.handler, spec.status, spec.cache
+    families = _reads(spec.path)
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.authkeep
         tenant = state.tenant_for(request)
         limit_headers: dict[str, str] = {}
-        generation = key = None
+        token = key = None
         try:
             principal = await tenant.verifier.authenticate(request.headers.get("authorization"))
             if state.limiter and state.api_limit:
@@ -80,7 +111,7 @@ def _management_endpoint(spec: RouteSpec) -> Any:
                     raise _limited(verdict.unavailable)
             if cacheable and request.method == "GET":
                 key = state.responses.key(tenant.id, request.scope)
-                hit, generation = await state.responses.lookup(key)
+                hit, token = await state.responses.lookup(key, families)
                 if hit is not None:
                     return _finish(request, hit, limit_headers)
             result = await handler(Ctx(request, tenant, principal, state))
@@ -101,8 +132,8 @@ def _management_endpoint(spec: RouteSpec) -> Any:
             response = Response(dumps(result), status_code=status, media_type=JSON_TYPE)
         if request.method == "GET" and response.status_code == 200:
             tag(response)
-            if generation is not None and key is not None:
-                state.responses.put(key, generation, response)
+            if token is not None and key is not None:
+                state.responses.put(key, token, response)
         return _finish(request, response, limit_headers)
 
     endpoint.__name__ = handler.__name__
