@@ -131,52 +131,54 @@ def test_families_across_instances(pair: tuple[Server, Server]) -> None:
         _check_families(on_a, on_b, b)
 
 
-def _scope(server: Server, app: dict[str, Any]) -> str | None:
-    res = httpx.post(
-        f"{server.base_url}/oidc/token",
-        data={"grant_type": "client_credentials", "resource": MGMT, "scope": "all"},
-        auth=(app["id"], app["secret"]),
-    )
+def _token(http: httpx.Client, client_id: str, secret: str) -> dict[str, Any]:
+    data = {"grant_type": "client_credentials", "resource": MGMT, "scope": "all"}
+    res = http.post("/oidc/token", data=data, auth=(client_id, secret))
     assert res.status_code == 200, res.text
-    return res.json().get("scope")  # type: ignore[no-any-return]
+    return res.json()  # type: ignore[no-any-return]
 
 
-def _jwks(server: Server) -> set[str]:
-    return {k["kid"] for k in httpx.get(f"{server.base_url}/oidc/jwks").json()["keys"]}
+def _jwks(http: httpx.Client) -> set[str]:
+    return {k["kid"] for k in http.get("/oidc/jwks").json()["keys"]}
 
 
 def test_grant_and_key_changes_on_one_instance_are_used_by_the_other_at_once(pair: tuple[Server, Server]) -> None:
     a, b = pair
-    with _client(a) as on_a:
-        role = next(r for r in on_a.get("/api/roles", params={"search": ACCESS_ROLE}).json() if r["name"] == ACCESS_ROLE)
-        app = on_a.post("/api/applications", json={"name": unique("m2m"), "type": "MachineToMachine"}).json()
-        app["secret"] = on_a.get(f"/api/applications/{app['id']}/secrets").json()[0]["value"]
-        grant = {"roleIds": [role["id"]]}
-        assert on_a.post(f"/api/applications/{app['id']}/roles", json=grant).status_code == 201
-    for i in range(50):
-        # Grants (D5): B has the grant cached, A changes it, B's very next token follows.
-        assert _scope(b, app) == "all"
-        assert httpx.delete(
-            f"{a.base_url}/api/applications/{app['id']}/roles/{role['id']}", headers={"Authorization": f"Bearer {a.token()}"}
-        ).status_code == 204
-        assert _scope(b, app) is None, f"round {i}: B granted a removed role"
-        with _client(a) as on_a:
-            assert on_a.post(f"/api/applications/{app['id']}/roles", json=grant).status_code == 201
-        assert _scope(b, app) == "all", f"round {i}: B missed a granted role"
+    # One client per instance, kept open: a new client costs more than the requests it sends.
+    with httpx.Client(base_url=a.base_url, timeout=30) as on_a, httpx.Client(base_url=b.base_url, timeout=30) as on_b:
 
-        # Signing keys (D6): B has verified (and cached) a token of the key A rotates out and deletes.
-        old = b.token()
-        with _client(b, old) as stale:
-            assert stale.get("/api/roles", params={"page_size": 1}).status_code == 200
-        assert _kid(old) in _jwks(b)
-        with _client(a, old) as on_a:
-            _current, previous = on_a.post("/api/configs/oidc/private-keys/rotate", json={}).json()
-        new = a.token()
-        assert _kid(new) != _kid(old) and _jwks(b) == {_kid(new), _kid(old)}, f"round {i}: B missed a rotation"
-        with _client(a, new) as on_a:
-            assert on_a.delete(f"/api/configs/oidc/private-keys/{previous['id']}").status_code == 204
-        assert _jwks(b) == {_kid(new)}, f"round {i}: B still publishes a deleted key"
-        with _client(b, old) as stale:
-            res = stale.get("/api/roles", params={"page_size": 1})
+        def admin(http: httpx.Client) -> dict[str, str]:
+            return {"Authorization": f"Bearer {_token(http, a.client_id, a.client_secret)['access_token']}"}
+
+        def scope_on_b() -> str | None:
+            return _token(on_b, app["id"], secret).get("scope")
+
+        auth = admin(on_a)
+        found = on_a.get("/api/roles", params={"search": ACCESS_ROLE}, headers=auth).json()
+        role = next(r for r in found if r["name"] == ACCESS_ROLE)
+        app = on_a.post("/api/applications", json={"name": unique("m2m"), "type": "MachineToMachine"}, headers=auth).json()
+        secret = on_a.get(f"/api/applications/{app['id']}/secrets", headers=auth).json()[0]["value"]
+        grant = {"roleIds": [role["id"]]}
+        assert on_a.post(f"/api/applications/{app['id']}/roles", json=grant, headers=auth).status_code == 201
+        for i in range(50):
+            # Grants (D5): B has the grant cached, A changes it, B's very next token follows.
+            assert scope_on_b() == "all"
+            assert on_a.delete(f"/api/applications/{app['id']}/roles/{role['id']}", headers=auth).status_code == 204
+            assert scope_on_b() is None, f"round {i}: B granted a removed role"
+            assert on_a.post(f"/api/applications/{app['id']}/roles", json=grant, headers=auth).status_code == 201
+            assert scope_on_b() == "all", f"round {i}: B missed a granted role"
+
+            # Signing keys (D6): B has verified (and cached) a token of the key A rotates out and deletes.
+            old = admin(on_b)
+            old_kid = _kid(old["Authorization"][7:])
+            assert on_b.get("/api/roles", params={"page_size": 1}, headers=old).status_code == 200
+            assert old_kid in _jwks(on_b)
+            _current, previous = on_a.post("/api/configs/oidc/private-keys/rotate", json={}, headers=old).json()
+            auth = admin(on_a)
+            new_kid = _kid(auth["Authorization"][7:])
+            assert new_kid != old_kid and _jwks(on_b) == {new_kid, old_kid}, f"round {i}: B missed a rotation"
+            assert on_a.delete(f"/api/configs/oidc/private-keys/{previous['id']}", headers=auth).status_code == 204
+            assert _jwks(on_b) == {new_kid}, f"round {i}: B still publishes a deleted key"
+            res = on_b.get("/api/roles", params={"page_size": 1}, headers=old)
             assert res.status_code == 401, f"round {i}: B accepted a token of a deleted key"
-        assert _kid(b.token()) == _kid(new)
+            assert _kid(admin(on_b)["Authorization"][7:]) == new_kid
