@@ -39,7 +39,7 @@ class _BrokenDatabase:
         self.error = error
         self.calls = 0
 
-    async def fetch_write(self, _sql: str, _args: list[Any]) -> list[Any]:
+    async def fetch_write(self, _sql: str, _args: list[Any], _families: tuple[str, ...]) -> list[Any]:
         self.calls += 1
         raise self.error
 

@@ -1,10 +1,13 @@
-"""Authenticated GET responses, kept until any write (docs/performance.md, "Response cache").
+"""Authenticated GET responses, kept until a write to a family they read (docs/performance.md,
+"Response cache").
 
 A Management API GET answers the same bytes to every caller of a tenant until data changes, so
-a repeated GET is served from memory after bearer auth and rate limiting have run. Before each
-lookup `Database.settle()` brings the process's generation up to every write committed anywhere
-(exact, not eventual); an entry is stored under the generation read *before* its handler ran,
-so a write committed meanwhile leaves it stale at once. Entries also expire after `ttl`.
+a repeated GET is served from memory after bearer auth and rate limiting have run. A route names
+the table families its answer reads; before each lookup `Database.settle_request()` brings the
+process's per-family counters up to every write committed anywhere (exact, not eventual), and an
+entry is kept under the token of its families read *before* its handler ran, so a write to one
+of them committed meanwhile leaves it stale at once, while writes to other families leave it
+alone. Entries also expire after `ttl`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from starlette.responses import Response
 from authkeep.store.db import Database
 
 Key = tuple[str, str, bytes, bytes, bytes]
+Token = tuple[tuple[str, ...], int]  # (families read, their token before the handler ran)
 
 
 class ResponseCache:
@@ -26,9 +30,8 @@ class ResponseCache:
         self.ttl = ttl
         self.max_bytes = max_bytes
         self.max_body = max_body
-        self._items: OrderedDict[Key, tuple[float, bytes, list[tuple[bytes, bytes]]]] = OrderedDict()
+        self._items: OrderedDict[Key, tuple[float, int, bytes, list[tuple[bytes, bytes]]]] = OrderedDict()
         self._bytes = 0
-        self._generation = db.generation  # every entry was made at this generation
 
     @staticmethod
     def key(tenant_id: str, scope: dict[str, Any]) -> Key:
@@ -36,43 +39,35 @@ class ResponseCache:
         host = next((v for k, v in scope["headers"] if k == b"host"), b"")
         return tenant_id, scope["scheme"], host, scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
 
-    async def lookup(self, key: Key, families: tuple[str, ...] = ()) -> tuple[Response | None, int | None]:
-        """A cached response, or the generation to `put` a fresh one under (None: do not).
-        `families`: the table families the answer depends on (for per-family invalidation;
-        today any write drops every entry)."""
-        if self.ttl <= 0 or not await self.db.settle():
+    async def lookup(self, key: Key, families: tuple[str, ...]) -> tuple[Response | None, Token | None]:
+        """A cached response, or the token to `put` a fresh one under (None: do not).
+        `families` are the table families the route's answer reads (always the same per key)."""
+        if self.ttl <= 0 or not await self.db.settle_request():
             return None, None
-        if self._generation != self.db.generation:
-            self._clear()
+        token = self.db.token(families)
         item = self._items.get(key)
         if item is not None:
-            expires, body, headers = item
-            if expires >= time.monotonic():
+            expires, made_at, body, headers = item
+            if made_at == token and expires >= time.monotonic():
                 self._items.move_to_end(key)
                 response = Response(body)
                 response.raw_headers = list(headers)
                 return response, None
             self._evict(key)
-        return None, self._generation
+        return None, (families, token)
 
-    def put(self, key: Key, generation: int, response: Response) -> None:
+    def put(self, key: Key, token: Token, response: Response) -> None:
+        families, made_at = token
         body = bytes(response.body)
-        if len(body) > self.max_body or generation != self.db.generation:
+        if len(body) > self.max_body or made_at != self.db.token(families):
             return
-        if self._generation != generation:
-            self._clear()
         self._evict(key)
-        self._items[key] = (time.monotonic() + self.ttl, body, list(response.raw_headers))
+        self._items[key] = (time.monotonic() + self.ttl, made_at, body, list(response.raw_headers))
         self._bytes += len(body)
         while self._bytes > self.max_bytes:
             self._evict(next(iter(self._items)))
 
-    def _clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
-        self._generation = self.db.generation
-
     def _evict(self, key: Key) -> None:
         item = self._items.pop(key, None)
         if item is not None:
-            self._bytes -= len(item[1])
+            self._bytes -= len(item[2])

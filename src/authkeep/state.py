@@ -19,6 +19,9 @@ from authkeep.secretbox import SecretBox
 from authkeep.store.db import Database
 
 DEFAULT_TENANT = "default"
+# The table families the token endpoint's caches read (store/events.py).
+CLIENT_FAMILIES = ("applications",)
+GRANT_FAMILIES = ("applications", "roles", "resources", "organizations")
 
 
 @dataclass
@@ -59,9 +62,9 @@ class AppState:
             tenant_id, keys, issuer, management_api.indicator(tenant_id), self.settings.token_cache_size
         )
         ttl = self.settings.client_cache_seconds
-        tenant = TenantState(
-            tenant_id, issuer, keys, verifier, WriteAwareCache(self.db, ttl), WriteAwareCache(self.db, ttl)
-        )
+        clients: WriteAwareCache[tuple[str, str], Any] = WriteAwareCache(self.db, ttl, CLIENT_FAMILIES)
+        grants: WriteAwareCache[tuple[str, str | None], Any] = WriteAwareCache(self.db, ttl, GRANT_FAMILIES)
+        tenant = TenantState(tenant_id, issuer, keys, verifier, clients, grants)
         self.tenants[tenant_id] = tenant
         return tenant
 

@@ -70,6 +70,7 @@ class BearerVerifier:
                 "auth.authorization_token_type_not_supported", 401, data={"supportedTypes": ["Bearer"]}
             )
         token = header[7:]
+        await self.keys.ensure_fresh()  # a key deleted on any instance is gone before we look
         now = int(time.time())
         cached = self._cache.get(token)
         if cached is not None:

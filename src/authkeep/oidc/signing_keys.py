@@ -2,13 +2,15 @@
 halves sealed at rest. Statuses follow Logto: Current signs, Next is published ahead of its
 `effectiveAt`, Previous still verifies (logto-facts §4.9).
 
-Every instance reads keys from the database and refreshes them on a short interval, so all
-instances on one database serve the same JWKS and accept each other's tokens.
+Every instance reads keys from the database and follows the change feed (family `configs`,
+store/events.py) before it uses them: a rotation or a delete answered by any instance is seen by
+every instance at its next request (the `/oidc/jwks` answer, bearer verification, signing). The
+statuses also depend on the clock (a Next key's `effectiveAt`), so they are re-read every
+`refresh_seconds` as well.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +21,11 @@ from joserfc.jwk import ECKey, RSAKey
 from authkeep import clock
 from authkeep.secretbox import SecretBox
 from authkeep.store import signing_keys as key_store
+from authkeep.store.changes import Coalesced
 from authkeep.store.db import Database
 
 _STATUS_ORDER = {"Current": 0, "Next": 1, "Previous": 2}
+FAMILIES = ("configs",)  # the table family of signing_keys
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ class KeyRing:
         self._by_kid: dict[str, SigningKey] = {}
         self._loaded_at = 0.0
         self._miss_at = 0.0
-        self._lock = asyncio.Lock()
+        self._token: int | None = None  # the family token the keys in memory were read at
+        self._reload = Coalesced(self._load)
         self.jwks_body: bytes = b'{"keys":[]}'
 
     async def refresh(self) -> None:
@@ -79,11 +84,24 @@ class KeyRing:
         self.jwks_body = orjson.dumps({"keys": [k.public_jwk for k in keys]})
         self._loaded_at = time.monotonic()
 
+    async def _load(self) -> bool:
+        token = self.db.token(FAMILIES)
+        await self.refresh()
+        self._token = token
+        return True
+
     async def ensure_fresh(self) -> None:
-        if time.monotonic() - self._loaded_at > self.refresh_seconds:
-            async with self._lock:
-                if time.monotonic() - self._loaded_at > self.refresh_seconds:
-                    await self.refresh()
+        """Re-read the keys if any instance changed them since they were read (exact: after the
+        request's change-feed barrier), or if they are `refresh_seconds` old. Concurrent callers
+        share one read that started after they asked."""
+        settled = await self.db.settle_request()
+        if (
+            settled
+            and self._token == self.db.token(FAMILIES)
+            and time.monotonic() - self._loaded_at <= self.refresh_seconds
+        ):
+            return
+        await self._reload()
 
     @property
     def current(self) -> SigningKey:
@@ -93,10 +111,11 @@ class KeyRing:
         return self._by_kid.get(kid)
 
     async def find_or_reload(self, kid: str) -> SigningKey | None:
-        """An unknown kid may be a rotation made by another instance; reload at most once a second."""
+        """An unknown kid: the change feed has already been followed (`ensure_fresh`), unless it
+        is down; then reload, at most once a second."""
         found = self._by_kid.get(kid)
         if found is None and time.monotonic() - self._miss_at > 1.0:
             self._miss_at = time.monotonic()
-            await self.refresh()
+            await self._reload()
             found = self._by_kid.get(kid)
         return found

@@ -1,9 +1,11 @@
-"""Tell every process on the same PostgreSQL that data changed (LISTEN/NOTIFY).
+"""Tell every process on the same PostgreSQL which data changed (LISTEN/NOTIFY).
 
-Every committed write bumps `Database.generation` in its own process at once; the `Announcer`
-then sends a NOTIFY before the writer answers, and every other process's `Listener` bumps its
-generation on receipt. Writes made outside authkeep (psql, scripts) notify through a statement
-trigger on every table (migration 0005), which skips authkeep's own sessions (`APP_SETTING`).
+Every committed write bumps the counters of the families it touched (`store/events.py`) in its
+own process at once; the `Announcer` then sends a NOTIFY whose payload is `<origin> <families>`
+before the writer answers, and every other process's `Listener` bumps those families on receipt.
+Writes made outside authkeep (psql, scripts) notify `external <table>` through a statement
+trigger on every table (migrations 0005, 0007), which skips authkeep's own sessions
+(`APP_SETTING`). A payload that names nothing, or something unknown, means "everything".
 
 `Listener.barrier()` makes this exact rather than eventual: PostgreSQL delivers a session's
 pending notifications before the ReadyForQuery of its next statement, so once a `SELECT 1` on
@@ -15,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import asyncpg
+
+from authkeep.store import events
 
 CHANNEL = "authkeep_changes"
 LISTENER_NAME = "authkeep-changes"  # application_name of the LISTEN connections, for operators
@@ -80,35 +84,65 @@ class Announcer:
         self._url = url
         self._origin = origin
         self._conn: Any = None
-        self.announce = Coalesced(self._send)
+        self._pending: set[str] = set()
+        self._run = Coalesced(self._send)
+
+    async def announce(self, families: Iterable[str]) -> bool:
+        self._pending.update(families)
+        return await self._run()
 
     async def _send(self) -> bool:
-        try:
-            if self._conn is None or self._conn.is_closed():
-                # Nothing durable is written here, so the NOTIFY's commit need not wait for a WAL flush.
-                settings = {**APP_SETTING, "synchronous_commit": "off"}
-                self._conn = await asyncpg.connect(**connect_args(self._url), server_settings=settings, timeout=5)
-            await self._conn.execute(f"SELECT pg_notify('{CHANNEL}', $1)", self._origin, timeout=5)
-            return True
-        except _FAILURES as exc:  # the write is committed; listeners that lost it reconnect afresh
-            log.warning("change notification failed: %s", type(exc).__name__)
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                conn.terminate()
-            return False
+        families, self._pending = self._pending, set()
+        payload = f"{self._origin} {','.join(sorted(families))}"
+        for _attempt in range(2):  # a connection that died since the last send: once more afresh
+            try:
+                if self._conn is None or self._conn.is_closed():
+                    # Nothing durable is written here, so the NOTIFY's commit need not wait for a WAL flush.
+                    settings = {**APP_SETTING, "synchronous_commit": "off"}
+                    self._conn = await asyncpg.connect(**connect_args(self._url), server_settings=settings, timeout=5)
+                await self._conn.execute(f"SELECT pg_notify('{CHANNEL}', $1)", payload, timeout=5)
+                return True
+            except _FAILURES as exc:
+                log.warning("change notification failed: %s", type(exc).__name__)
+                conn, self._conn = self._conn, None
+                if conn is not None:
+                    conn.terminate()
+        self._pending |= families  # the writes are committed: the next announcement carries them
+        return False
 
     async def close(self) -> None:
-        await self.announce.close()
+        await self._run.close()
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+
+def parse(payload: str, origin: str) -> frozenset[str] | None:
+    """The families a notification names; empty for this process's own, None for "everything"."""
+    sender, _, items = payload.partition(" ")
+    if sender == origin:
+        return frozenset()
+    if not items:
+        return None
+    found: set[str] = set()
+    for item in items.split(","):
+        families = events.families_of_item(item)
+        if families is events.ALL:
+            return None
+        found |= families
+    return frozenset(found)
 
 
 class Listener:
     """Holds one LISTEN connection and reconnects it; `connected` says whether it is live."""
 
     def __init__(
-        self, url: Any, origin: str, on_change: Callable[[], None], retry: float = 1.0, heartbeat: float = 5.0
+        self,
+        url: Any,
+        origin: str,
+        on_change: Callable[[Iterable[str] | None], None],
+        retry: float = 1.0,
+        heartbeat: float = 5.0,
     ) -> None:
         self._url = url
         self._origin = origin
@@ -145,13 +179,14 @@ class Listener:
         return self.connected
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload != self._origin:
-            self._on_change()
+        families = parse(payload, self._origin)
+        if families is None or families:
+            self._on_change(families)
 
     def _mark_lost(self, _conn: Any = None) -> None:
         if self.connected:
             self.connected = False
-            self._on_change()
+            self._on_change(None)
         if self._lost is not None:
             self._lost.set()
 
@@ -166,7 +201,7 @@ class Listener:
                 await conn.add_listener(CHANNEL, self._notified)
                 self._conn = conn
                 # Whatever was written while nobody listened is unknown: start afresh.
-                self._on_change()
+                self._on_change(None)
                 self.connected = True
                 await self._watch(self._lost)
             except asyncio.CancelledError:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -17,10 +18,15 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.expression import Executable
 
-from authkeep.store import changes
+from authkeep.store import changes, events
 
+log = logging.getLogger("authkeep.db")
 # Commits made while serving the current request: the route contract retries a handler only before its first.
 commits: ContextVar[int] = ContextVar("authkeep_commits", default=0)
+# Whether this request has already run the change-feed barrier (`Database.settle_request`).
+_settled: ContextVar[bool | None] = ContextVar("authkeep_settled", default=None)
+Subscriber = Callable[[Sequence[events.Event]], None]
+
 
 
 def _regexp(pattern: str, value: Any, flags: int = 0) -> bool:
@@ -118,6 +124,10 @@ async def _no_reset(_conn: Any) -> None:
     no session state needs resetting (saves a round trip per request)."""
 
 
+def _before_execute(conn: Connection, clause: Any, *_args: Any) -> None:
+    events.record(conn, clause)
+
+
 class _Prepared:
     """A prebuilt statement compiled once to the driver's SQL, for `Database.fetch`."""
 
@@ -142,12 +152,17 @@ class Database:
         self.dialect = "sqlite" if self.is_sqlite else "postgresql"
         # Reads need no BEGIN/ROLLBACK round trips on PostgreSQL: each statement sees committed data.
         self._read_engine = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        # Bumped after every write in this process and, through `changes`, in every other process
-        # on the same PostgreSQL; caches compare it to stay coherent.
-        self.generation = 0
+        # Per-family counters, bumped after every write in this process and, through `changes`,
+        # in every other process on the same PostgreSQL; `_all` is bumped when what changed is
+        # unknown. Caches compare `token(families)` to stay coherent.
+        self._generations: dict[str, int] = {}
+        self._all = 0
+        self._subscribers: list[Subscriber] = []
         self.origin = changes.new_origin()
         self._announcer = None if self.is_sqlite else changes.Announcer(self.engine.url, self.origin)
         self._listener: changes.Listener | None = None
+        self._table_versions: dict[str, int] = {}
+        event.listen(self.engine.sync_engine, "before_execute", _before_execute)
         self._sqlite_version: tuple[sqlite3.Connection, int] | None = None
         self._prepared: dict[int, _Prepared] = {}
         self._pool: Any = None
@@ -162,24 +177,62 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction. The tables its statements change, and the events code `emit`s, are
+        published after commit: caches here at once, other processes before this returns."""
+        collector: events.Collector | None = None
         try:
             async with self.engine.connect() as conn:
                 if self.is_sqlite:
                     conn = await conn.execution_options(sqlite_begin="IMMEDIATE")
-                async with conn.begin():
-                    yield conn
-                commits.set(commits.get() + 1)
-        finally:
-            self.changed()
-        if self._announcer is not None:
-            await self._announcer.announce()
+                collector = events.start(conn)
+                try:
+                    async with conn.begin():
+                        yield conn
+                finally:
+                    events.stop(conn)
+        except BaseException:
+            if collector is not None and collector.families:
+                self.changed(collector.families)  # the commit may have happened: drop, never announce
+            raise
+        commits.set(commits.get() + 1)
+        await self._published(collector.families if collector else set(), collector.events if collector else [])
 
-    def changed(self) -> None:
-        self.generation += 1
+    async def _published(self, families: Iterable[str], found: Sequence[events.Event]) -> None:
+        touched = events.touch(families)
+        if touched:
+            self.changed(touched)
+        for subscriber in self._subscribers:
+            try:
+                subscriber(found)
+            except Exception:  # a subscriber must not turn a committed write into an error
+                log.exception("event subscriber failed")
+        if touched and self._announcer is not None:
+            await self._announcer.announce(touched)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Call `subscriber(events)` after each committed `write()` (in this process, in order)."""
+        self._subscribers.append(subscriber)
+
+    def changed(self, families: Iterable[str] | None = None) -> None:
+        """Data of these families (None or `events.ALL`: of any family) changed."""
+        touched = events.ALL if families is None else events.touch(families)
+        if touched is events.ALL:
+            self._all += 1
+            return
+        for family in touched:
+            self._generations[family] = self._generations.get(family, 0) + 1
+
+    def token(self, families: Iterable[str]) -> int:
+        """Changes whenever any of `families` (or everything) changed: counters only grow."""
+        gens = self._generations
+        if not families:  # a route that declares no families depends on every one
+            return self._all + sum(gens.values())
+        return self._all + sum(gens.get(f, 0) for f in families)
 
     def observe(self) -> bool:
-        """SQLite: bump `generation` if any connection, in any process, committed since the last
-        look (`PRAGMA data_version`, ~7 µs); False if that cannot be read. PostgreSQL pushes
+        """SQLite: note what any connection, in any process, committed since the last look.
+        `PRAGMA data_version` (~7 µs) says whether anything did; migration 0007's triggers count
+        changes per table, which says what. False if that cannot be read. PostgreSQL pushes
         changes instead (`changes`)."""
         if not self.is_sqlite:
             return True
@@ -189,21 +242,39 @@ class Database:
                 self._sqlite_version = (conn, -1)
             conn, seen = self._sqlite_version
             (version,) = conn.execute("PRAGMA data_version").fetchone()
+            if version == seen:
+                return True
+            rows = dict(conn.execute("SELECT name, version FROM authkeep_table_versions").fetchall())
         except sqlite3.Error:
+            if self._sqlite_version is not None:
+                self._sqlite_version[0].close()
             self._sqlite_version = None
             self.changed()
             return False
-        if version != seen:
-            self._sqlite_version = (conn, version)
-            self.changed()
+        self._sqlite_version = (conn, version)
+        moved = [name for name, n in rows.items() if self._table_versions.get(name) != n]
+        self._table_versions = rows
+        families: set[str] = set()
+        for name in moved:
+            families |= events.table_families(name)
+        self.changed(families or None)  # nothing counted (a table without triggers): everything
         return True
 
     async def settle(self) -> bool:
-        """Bring `generation` up to every write committed before this call, in any process.
+        """Bring the counters up to every write committed before this call, in any process.
         False when that cannot be known (the PostgreSQL change feed is down): trust no cache."""
         if self.is_sqlite:
             return self.observe()
         return self._listener is not None and await self._listener.barrier()
+
+    async def settle_request(self) -> bool:
+        """`settle()` once per request (task): everything committed before the request's first
+        call is seen, and this process's own writes are counted as they commit."""
+        done = _settled.get()
+        if done is None:
+            done = await self.settle()
+            _settled.set(done)
+        return done
 
     def start_listening(self) -> None:
         """Servers on PostgreSQL follow other processes' writes (see `store.changes`)."""
@@ -231,11 +302,11 @@ class Database:
         args = [params[name] if name in params else prepared.fixed[name] for name in prepared.order]
         return [dict(r) for r in await pool.fetch(prepared.sql, *args)]
 
-    async def fetch_write(self, sql: str, args: list[Any]) -> list[Any]:
+    async def fetch_write(self, sql: str, args: list[Any], families: Iterable[str]) -> list[Any]:
         """One autocommit statement (its own transaction); PostgreSQL only. For hot writes that
-        fit in one statement of a fixed shape; it counts as a write for caches like `write()`.
-        Its pool plans generically: re-planning the wide multi-CTE user insert on every call
-        cost ~0.6 ms of the ~1.4 ms it took."""
+        fit in one statement of a fixed shape; it publishes `families` (the tables it writes
+        cannot be read from raw SQL) as `write()` would. Its pool plans generically: re-planning
+        the wide multi-CTE user insert on every call cost ~0.6 ms of the ~1.4 ms it took."""
         if self._write_pool is None:
             async with self._pool_lock:
                 if self._write_pool is None:
@@ -244,10 +315,11 @@ class Database:
                     )
         try:
             found = await self._write_pool.fetch(sql, *args)
-        finally:
-            self.changed()
-        if self._announcer is not None:
-            await self._announcer.announce()
+        except BaseException:
+            self.changed(families)
+            raise
+        commits.set(commits.get() + 1)
+        await self._published(families, [])
         return found
 
     async def _open_pool(self) -> Any:

@@ -113,7 +113,7 @@ async def _insert(db: Database, rows: list[dict[str, Any]], phones: list[Sequenc
     ]
     numbers = [n for n, variants in enumerate(phones, 1) for _ in variants]
     variants = [v for vs in phones for v in vs]
-    found = await db.fetch_write(_SQL, [tenant, *columns, numbers, variants])
+    found = await db.fetch_write(_SQL, [tenant, *columns, numbers, variants], ("users",))
     return {r["id"]: {name: r[name] for name in _COLUMNS} for r in found}
 
 
