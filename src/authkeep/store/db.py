@@ -60,12 +60,13 @@ JSON_CODEC: dict[str, Any] = {"json_deserializer": orjson.loads}
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **JSON_CODEC)
         _install_sqlite_hooks(engine)
         return engine
     return create_async_engine(
         url,
         **JSON_CODEC,
+        hide_parameters=True,  # bound values never reach an exception message or a log
         pool_size=20,
         max_overflow=20,
         pool_pre_ping=False,
