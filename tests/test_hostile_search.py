@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.datastructures import QueryParams
 
+from authkeep.errors import LogtoError
+from authkeep.search import parse_search
 from tests.conftest import unique
 
 DANGLING = "Input is invalid. Search value cannot end with the escape character `\\`."
@@ -93,3 +96,21 @@ def test_link_headers_stay_small(api: httpx.Client) -> None:
     assert sum(len(k) + len(v) for k, v in res.headers.multi_items()) < 2048
     short = api.get("/api/organizations", params={"page_size": 1, "q": "x" * 100})
     assert len(short.headers.get_list("link")) == 2  # first and last
+
+
+@pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("search=a%5C", False), ("search=a%5C%5C", True), ("search=a%5C%5C%5C", False), ("search=%5Ca", True),
+        ("search=a%5C&mode=exact", True), ("search=a%5C&mode=similar_to&isCaseSensitive=1", False),
+        ("search=" + "x" * 1024, True), ("search=" + "x" * 1025, False), ("search.id=x&search.id=" + "y" * 1025 + "&mode=exact", False),
+    ],
+)
+def test_parse_search_bounds(query: str, ok: bool) -> None:
+    """The one search parser decides, so every list answers alike."""
+    if ok:
+        assert parse_search(QueryParams(query), ("id", "name"))
+        return
+    with pytest.raises(LogtoError) as info:
+        parse_search(QueryParams(query), ("id", "name"))
+    assert info.value.code == "request.invalid_input" and info.value.status == 400
