@@ -32,8 +32,10 @@ def describe(exc: BaseException) -> str:
         state = getattr(getattr(seen, "orig", None), "sqlstate", None) or getattr(seen, "sqlstate", None)
         names.append(f"{name} (SQLSTATE {state})" if isinstance(state, str) else name)
         seen = seen.__cause__ or seen.__context__
-    frames = traceback.format_list(traceback.extract_tb(exc.__traceback__)[-12:])
-    return " <- ".join(names) + "\n" + "".join(frames).rstrip()
+    frames = traceback.extract_tb(exc.__traceback__)
+    # Our own frames say where it happened; of the library's, only the one that raised.
+    kept = [f for f in frames[:-1] if "/authkeep/" in f.filename][-12:] + frames[-1:]
+    return " <- ".join(names) + "".join(f"\n  at {f.filename}:{f.lineno} in {f.name}" for f in kept)
 
 
 def route_of(scope: dict[str, Any]) -> str:
