@@ -24,7 +24,7 @@ def test_missing_header(server: Server) -> None:
     assert res.json() == {"code": "auth.authorization_header_missing", "message": "Authorization header is missing."}
 
 
-@pytest.mark.parametrize("value", ["Basic Zm9vOmJhcg==", "bearer abc", "Token abc"])
+@pytest.mark.parametrize("value", ["Basic Zm9vOmJhcg==", "Token abc", "Bearerabc", "Bearer\tabc"])
 def test_non_bearer_scheme(server: Server, value: str) -> None:
     res = _get(server, value)
     assert res.status_code == 401
@@ -33,6 +33,16 @@ def test_non_bearer_scheme(server: Server, value: str) -> None:
         "message": "Authorization type is not supported.",
         "data": {"supportedTypes": ["Bearer"]},
     }
+
+
+def test_scheme_is_exactly_bearer_and_a_space(server: Server) -> None:
+    """Logto only checks the `Bearer` prefix and cuts 7 characters, so `BearerX<token>` got in."""
+    token = server.token()
+    res = _get(server, f"BearerX{token}")
+    assert res.status_code == 401 and res.json()["code"] == "auth.authorization_token_type_not_supported"
+    for scheme in ("Bearer", "bearer", "BEARER"):  # RFC 6750: the scheme is case-insensitive
+        assert _get(server, f"{scheme} {token}").status_code == 200
+    assert _get(server, f"Bearer  {token}").status_code == 200  # 1*SP
 
 
 def _unauthorized(res: httpx.Response, code: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -19,9 +20,13 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from authkeep import dberrors
 from authkeep.api import ROUTERS, status
 from authkeep.api.contract import endpoint
+from authkeep.api.fallback import ExactRoute
 from authkeep.config import Settings, load_settings
 from authkeep.console import console_app
+from authkeep.edge import HeadLimit
 from authkeep.errors import LogtoError
+from authkeep.logsafe import ErrorGuard
+from authkeep.logsafe import install as install_safe_logging
 from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
@@ -73,10 +78,10 @@ async def _oidc_not_found(scope: Any, receive: Any, send: Any) -> None:
 def _oidc_router() -> Router:
     return Router(
         routes=[
-            Route("/.well-known/openid-configuration", discovery.openid_configuration, methods=["GET"]),
-            Route("/.well-known/oauth-authorization-server", discovery.openid_configuration, methods=["GET"]),
-            Route("/jwks", discovery.jwks, methods=["GET"]),
-            Route("/token", token.token_endpoint, methods=["POST"]),
+            ExactRoute("/.well-known/openid-configuration", discovery.openid_configuration, methods=["GET"]),
+            ExactRoute("/.well-known/oauth-authorization-server", discovery.openid_configuration, methods=["GET"]),
+            ExactRoute("/jwks", discovery.jwks, methods=["GET"]),
+            ExactRoute("/token", token.token_endpoint, methods=["POST"]),
         ],
         default=_oidc_not_found,
     )
@@ -122,6 +127,7 @@ def _dotall(route: Any) -> Any:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+    install_safe_logging()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -143,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/console", app=console_app),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(HeadLimit), Middleware(ErrorGuard)],
         exception_handlers={
             LogtoError: _logto_error_handler,
             **{kind: _database_error for kind in dberrors.exception_types()},

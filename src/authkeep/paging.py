@@ -19,6 +19,9 @@ from authkeep.web import JSON_TYPE, dumps
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# A Link echoes the request's query; past this length all Links are left out (Total-Number still
+# says how many pages there are), so a long search cannot inflate the response head.
+MAX_LINK_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -35,22 +38,26 @@ class Page:
         return self.size
 
 
-def _positive(raw: str | None, default: int, maximum: int | None = None) -> int:
+MAX_PAGE = 2**31
+
+
+def _bad(name: str, maximum: int) -> LogtoError:
+    # Logto's error carries no more than the code; the allowed range goes in `details`.
+    details = f"`{name}` must be a whole number from 1 to {maximum}."
+    return LogtoError("guard.invalid_pagination", 400, details=details)
+
+
+def _positive(raw: str | None, name: str, default: int, maximum: int) -> int:
     if raw is None or raw == "":
         return default
     try:
         number = float(raw)
     except ValueError:
-        raise LogtoError("guard.invalid_pagination", 400) from None
+        raise _bad(name, maximum) from None
     # Logto lets 1.5 through to SQL; a page must be a whole number, so we refuse it.
-    if not math.isfinite(number) or number <= 0 or number != int(number):
-        raise LogtoError("guard.invalid_pagination", 400)
-    value = int(number)
-    if maximum is not None and value > maximum:
-        raise LogtoError("guard.invalid_pagination", 400)
-    if value > 2**31:
-        raise LogtoError("guard.invalid_pagination", 400)
-    return value
+    if not math.isfinite(number) or number <= 0 or number != int(number) or number > maximum:
+        raise _bad(name, maximum)
+    return int(number)
 
 
 def parse_page(request: Request, optional: bool = False) -> Page | None:
@@ -59,7 +66,9 @@ def parse_page(request: Request, optional: bool = False) -> Page | None:
     raw_page, raw_size = q.get("page"), q.get("page_size")
     if optional and not raw_page and not raw_size:
         return None
-    return Page(_positive(raw_page, 1), _positive(raw_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+    return Page(
+        _positive(raw_page, "page", 1, MAX_PAGE), _positive(raw_size, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    )
 
 
 def _link_maker(request: Request) -> Callable[[int], str]:
@@ -92,6 +101,8 @@ def paged(request: Request, items: Any, total: int, page: Page | None, status: i
     headers["Total-Number"] = str(total)
     last = max(1, math.ceil(total / page.size))
     link = _link_maker(request)
+    if len(link(max(last, page.page + 1))) > MAX_LINK_LENGTH:
+        return response
     headers.append("Link", f'{link(1)}; rel="first"')
     if page.page > 1:
         headers.append("Link", f'{link(page.page - 1)}; rel="prev"')

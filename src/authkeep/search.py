@@ -14,6 +14,9 @@ from authkeep.web import yes
 
 MODES = ("exact", "like", "similar_to", "posix")
 JOINTS = ("or", "and")
+# Longer than any searchable column; bounds the pattern work on both backends (SQLite refuses
+# LIKE patterns over 50,000 bytes with a 500-worthy error).
+MAX_VALUE_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ def parse_search(query: QueryParams, fields: tuple[str, ...]) -> Search:
             raise invalid_input("Only one search value is allowed when search mode is not `exact`.")
         if any(v == "" for v in vals):
             raise invalid_input("Search value cannot be empty.")
+        for v in vals:
+            _check_value(mode, v)
         name = _snake(raw_name) if raw_name else None
         if name is not None and name not in fields:
             raise invalid_input(f"Search field `{name}` is not valid, expect one of {', '.join(fields)}.")
@@ -82,6 +87,15 @@ def parse_search(query: QueryParams, fields: tuple[str, ...]) -> Search:
             raise invalid_input("Cannot use case-insensitive match for `similar to`.")
         items.append(SearchItem(name, mode, tuple(vals)))
     return Search(tuple(items), joint, case_sensitive, fields)
+
+
+def _check_value(mode: str, value: str) -> None:
+    if len(value) > MAX_VALUE_LENGTH:
+        raise invalid_input(f"Search value is too long, expect at most {MAX_VALUE_LENGTH} characters.")
+    # A backslash escapes the next character in LIKE and SIMILAR TO; PostgreSQL refuses a pattern ending
+    # in a lone one (Logto answers 500), SQLite silently matches nothing. Refuse it on both.
+    if mode in ("like", "similar_to") and (len(value) - len(value.rstrip("\\"))) % 2:
+        raise invalid_input("Search value cannot end with the escape character `\\`.")
 
 
 def similar_to_regex(pattern: str) -> str:

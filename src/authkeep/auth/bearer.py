@@ -65,11 +65,14 @@ class BearerVerifier:
     async def authenticate(self, header: str | None) -> Principal:
         if header is None:
             raise LogtoError("auth.authorization_header_missing", 401)
-        if not header.startswith("Bearer"):
+        # RFC 6750 §2.1: `Bearer` (any case), then spaces, then the token. Logto only checks the
+        # prefix, so it takes `BearerX<token>` too (docs/compatibility.md).
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() != "bearer":
             raise LogtoError(
                 "auth.authorization_token_type_not_supported", 401, data={"supportedTypes": ["Bearer"]}
             )
-        token = header[7:]
+        token = rest.lstrip(" ")
         await self.keys.ensure_fresh()  # a key deleted on any instance is gone before we look
         now = int(time.time())
         cached = self._cache.get(token)

@@ -10,8 +10,10 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import posixpath
 import secrets
 from functools import lru_cache
+from urllib.parse import quote, unquote, urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,6 +35,24 @@ SIGN_IN_LIMIT = parse("10/5 minutes")  # failed attempts per client IP and usern
 
 _UNSET = object()
 _hasher = PasswordHasher()  # argon2id with the library's recommended cost
+
+
+def safe_next(value: object) -> str:
+    """Where to go after sign-in: a path under /console, with dot segments (also percent-encoded
+    ones, which browsers resolve) normalised first, else the console home."""
+    home = PATH + "/"
+    if not isinstance(value, str) or "//" in value or any(c in value for c in "\\\r\n\t\0"):
+        return home
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return home
+    path = posixpath.normpath(unquote(parts.path))
+    if path != PATH and not path.startswith(PATH + "/"):
+        return home
+    if "//" in path or any(c in path for c in "\\\r\n\t\0"):
+        return home
+    out = quote(path, safe="/:@!$&'()*+,;=-._~")
+    return out + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def hash_password(password: str) -> str:

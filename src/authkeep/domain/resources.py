@@ -83,7 +83,8 @@ async def update(
     if not changes:
         raise nothing_to_update()
     row = await store.update_resource(conn, tenant_id, resource_id, changes)
-    assert row is not None  # the write transaction holds the row
+    if row is None:  # deleted by a concurrent request since `require`
+        raise not_exists_with_id("resources", resource_id)
     return row
 
 
@@ -91,7 +92,8 @@ async def delete(conn: AsyncConnection, tenant_id: str, resource_id: str) -> Non
     row = await require(conn, tenant_id, resource_id)
     if is_management_api(row.indicator):
         raise LogtoError("resource.cannot_delete_management_api", 400)
-    await store.delete_resource(conn, tenant_id, resource_id)
+    if not await store.delete_resource(conn, tenant_id, resource_id):  # a concurrent delete won
+        raise not_exists_with_id("resources", resource_id)
 
 
 async def set_default(
@@ -108,7 +110,8 @@ async def set_default(
         await store.lock_defaults(conn, tenant_id)
         await store.clear_default(conn, tenant_id)
     row = await store.update_resource(conn, tenant_id, resource_id, {"is_default": is_default})
-    assert row is not None
+    if row is None:
+        raise not_exists_with_id("resources", resource_id)
     return row
 
 

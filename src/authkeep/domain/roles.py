@@ -92,13 +92,16 @@ async def update(
         raise nothing_to_update()
     async with unique_as(taken):
         row = await store.update_role(conn, tenant_id, role_id, changes)
-    assert row is not None
+    if row is None:  # deleted by a concurrent request since `require`
+        raise not_exists_with_id("roles", role_id)
     return row
 
 
 async def delete(conn: AsyncConnection, tenant_id: str, role_id: str) -> None:
     await require(conn, tenant_id, role_id)
-    await store.delete_role(conn, tenant_id, role_id)  # links cascade
+    # Concurrent deletes all pass `require`; only the one that removed the row answers 204.
+    if not await store.delete_role(conn, tenant_id, role_id):  # links cascade
+        raise not_exists_with_id("roles", role_id)
 
 
 async def add_scopes(

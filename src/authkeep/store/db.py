@@ -97,13 +97,14 @@ class PoolBudget:
 
 def create_engine(url: str, budget: PoolBudget | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **JSON_CODEC)
         _install_sqlite_hooks(engine)
         return engine
     budget = budget or PoolBudget.split(DEFAULT_POOL_SIZE)
     return create_async_engine(
         url,
         **JSON_CODEC,
+        hide_parameters=True,  # bound values never reach an exception message or a log
         pool_size=budget.engine,
         max_overflow=0,
         pool_timeout=POOL_TIMEOUT,

@@ -197,8 +197,9 @@ async def update_role(
     return (await conn.execute(stmt)).first()
 
 
-async def delete_role(conn: AsyncConnection, tenant_id: str, role_id: str) -> None:
-    await conn.execute(R.delete().where(R.c.tenant_id == tenant_id, R.c.id == role_id))
+async def delete_role(conn: AsyncConnection, tenant_id: str, role_id: str) -> int:
+    result = await conn.execute(R.delete().where(R.c.tenant_id == tenant_id, R.c.id == role_id))
+    return int(result.rowcount or 0)
 
 
 # --- scopes ---------------------------------------------------------------------------------

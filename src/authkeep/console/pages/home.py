@@ -15,15 +15,7 @@ from authkeep.console.web import Cx, action, page, redirect, render, url
 DAYS = 30
 
 
-def _safe_next(value: object) -> str:
-    if (
-        isinstance(value, str)
-        and (value == "/console" or value.startswith("/console/"))
-        and "//" not in value
-        and not any(c in value for c in "\\\r\n")
-    ):
-        return value
-    return url("/")
+_safe_next = auth.safe_next
 
 
 def _sign_in_page(request: Request, status: int = 200, error: str | None = None, username: str = "") -> Response:
