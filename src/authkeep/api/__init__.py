@@ -3,6 +3,9 @@
 from authkeep.api import (
     applications,
     configs,
+    connectors,
+    email_templates,
+    one_time_tokens,
     organization_invitations,
     organization_roles,
     organization_scopes,
@@ -10,6 +13,7 @@ from authkeep.api import (
     resources,
     roles,
     users,
+    verification_codes,
 )
 
 ROUTERS = [applications.router, resources.router, roles.router, users.router, configs.router]
@@ -19,3 +23,4 @@ ROUTERS += [
     organization_scopes.router,
     organization_invitations.router,
 ]
+ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
