@@ -4,6 +4,7 @@ from authkeep.api import (
     applications,
     configs,
     connectors,
+    custom_phrases,
     email_templates,
     one_time_tokens,
     organization_invitations,
@@ -12,6 +13,7 @@ from authkeep.api import (
     organizations,
     resources,
     roles,
+    sign_in_exp,
     users,
     verification_codes,
 )
@@ -24,3 +26,4 @@ ROUTERS += [
     organization_invitations.router,
 ]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
+ROUTERS += [sign_in_exp.router, custom_phrases.router]
