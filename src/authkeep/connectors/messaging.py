@@ -67,7 +67,7 @@ class SmtpAuth(Config):
 class SmtpConfig(Config):
     host: Annotated[str, Field(min_length=1)]
     port: Annotated[int, Field(ge=1, le=65535)]
-    auth: SmtpAuth
+    auth: SmtpAuth = Field(default_factory=SmtpAuth)  # absent: no AUTH (relays that trust the source)
     from_email: str = Field(alias="fromEmail")
     reply_to: str | None = Field(None, alias="replyTo")
     templates: list[Template]

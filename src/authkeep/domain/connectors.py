@@ -111,8 +111,8 @@ def open_config(box: SecretBox, row: Row[Any]) -> dict[str, Any]:
 
 def _merged_metadata(factory: Factory | None, overrides: dict[str, Any]) -> dict[str, Any]:
     base = factory.public() if factory else {}
-    base.pop("type", None)
-    base.pop("isDemo", None)
+    for key in ("id", "type", "isDemo"):
+        base.pop(key, None)
     if factory is not None and factory.is_standard:
         for key in ("target", "name", "logo", "logoDark"):
             if key in overrides:
