@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from authkeep.api import ROUTERS
+from authkeep.api import ROUTERS, well_known
 from authkeep.api import status as status_api
 from authkeep.api.context import Ctx
 from authkeep.config import Settings, load_settings
@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/status", status_api.status, methods=["GET"]),
         Route("/swagger.json", status_api.openapi_document, methods=["GET"]),
         Route("/.well-known/management.openapi.json", status_api.openapi_document, methods=["GET"]),
+        *well_known.ROUTES,
         *management_routes(),
     ]
     return Starlette(

@@ -1,10 +1,14 @@
 """Management API routes, one module per Logto tag. Routes only: rules live in domain/."""
 
 from authkeep.api import (
+    account_center,
     applications,
+    captcha_provider,
     configs,
+    configs_more,
     connectors,
     custom_phrases,
+    custom_profile_fields,
     email_templates,
     one_time_tokens,
     organization_invitations,
@@ -25,5 +29,6 @@ ROUTERS += [
     organization_scopes.router,
     organization_invitations.router,
 ]
+ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.router, account_center.router]
+ROUTERS += [captcha_provider.router, configs_more.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
-ROUTERS += [sign_in_exp.router, custom_phrases.router]

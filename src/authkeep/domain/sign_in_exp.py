@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import re
 from typing import Any
 
 from authkeep import clock, errors
+from authkeep.connectors import FACTORIES
 from authkeep.domain import languages
 from authkeep.errors import LogtoError
 
@@ -309,28 +309,14 @@ def _email_blocklist(policy: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _factories() -> dict[str, Any]:
-    """The connector factory registry of the connectors module, when it is merged."""
-    for name in ("authkeep.connectors.registry", "authkeep.connectors"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        found = getattr(module, "FACTORIES", None)
-        if isinstance(found, dict):
-            return found
-    return {}
-
-
 def connector_summaries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`{id, type, target, factoryId}` for each stored connector; a standard connector's target
     comes from its metadata (as Logto's `metadata.target` override)."""
-    factories = _factories()
     out = []
     for row in rows:
-        factory = factories.get(row["connectorId"])
+        factory = FACTORIES.get(row["connectorId"])
         if factory is None:
             continue
-        target = row["metadata"].get("target") or getattr(factory, "target", "")
+        target = row["metadata"].get("target") or factory.target
         out.append({"id": row["id"], "type": factory.type, "target": target, "factoryId": row["connectorId"]})
     return out

@@ -10,14 +10,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from authkeep.store import connectors as connectors_store
 from authkeep.store import tables as T
 from authkeep.store import tables_sign_in as S
 
 
-async def _upsert(conn: AsyncConnection, table: Table, values: dict[str, Any], keys: list[str]) -> None:
+async def _upsert(
+    conn: AsyncConnection, table: Table, values: dict[str, Any], keys: list[str], keep: tuple[str, ...] = ()
+) -> None:
     make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt = make(table).values(**values)
-    changed = {k: v for k, v in values.items() if k not in keys}
+    changed = {k: v for k, v in values.items() if k not in keys and k not in keep}
     await conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
 
 
@@ -59,6 +62,7 @@ async def upsert_phrase(conn: AsyncConnection, tenant_id: str, new_id: str, tag:
     await _upsert(
         conn, _P, {"tenant_id": tenant_id, "id": new_id, "language_tag": tag, "translation": translation},
         ["tenant_id", "language_tag"],
+        keep=("id",),
     )
     found = await get_phrase(conn, tenant_id, tag)
     assert found is not None
@@ -189,16 +193,9 @@ async def user_info(conn: AsyncConnection, tenant_id: str, user_id: str) -> dict
     return {k: v for k, v in info.items() if v}
 
 
-# --- connectors (the connectors engineer's table; read only here) ---------------------------
+# --- connectors (owned by store/connectors.py; read only here) --------------------------------
 
 
 async def connector_rows(conn: AsyncConnection, tenant_id: str) -> list[dict[str, Any]]:
-    try:
-        from authkeep.store import tables_connectors as TC
-    except ImportError:  # the connectors tables are not merged yet
-        return []
-    c = TC.connectors
-    rows = await conn.execute(
-        select(c.c.id, c.c.connector_id, c.c.metadata).where(c.c.tenant_id == tenant_id).order_by(c.c.created_at)
-    )
+    rows = await connectors_store.list_connectors(conn, tenant_id)
     return [{"id": r.id, "connectorId": r.connector_id, "metadata": r.metadata or {}} for r in rows]
