@@ -9,6 +9,12 @@ from typing import Any, Self
 import httpx
 
 from authkeep.sdk._async._send import send
+from authkeep.sdk._async.connectors import (
+    AsyncConnectors,
+    AsyncEmailTemplates,
+    AsyncOneTimeTokens,
+    AsyncVerificationCodes,
+)
 from authkeep.sdk._async.credentials import AsyncClientCredentials
 from authkeep.sdk._async.paging import AsyncPager
 from authkeep.sdk._async.resources import (
@@ -39,8 +45,9 @@ class AsyncManagementClient:
     Generic calls take OpenAPI paths (`"/api/users/{id}"` filled in) and return decoded JSON
     (`None` for empty or non-JSON success bodies); failures raise `LogtoError`. A 401 answer to
     a cached token triggers one token refresh and one retry. Typed helpers live on `users`,
-    `applications`, `roles`, `resources`, `organizations`, `organization_roles` and
-    `organization_invitations`.
+    `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
+    `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens` and
+    `email_templates`.
     """
 
     def __init__(
@@ -68,6 +75,10 @@ class AsyncManagementClient:
         self.organizations = AsyncOrganizations(self)
         self.organization_roles = AsyncOrganizationRoles(self)
         self.organization_invitations = AsyncOrganizationInvitations(self)
+        self.connectors = AsyncConnectors(self)
+        self.verification_codes = AsyncVerificationCodes(self)
+        self.one_time_tokens = AsyncOneTimeTokens(self)
+        self.email_templates = AsyncEmailTemplates(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -22,6 +22,12 @@ from authkeep.sdk._core import (
     logto_error,
 )
 from authkeep.sdk._sync._send import send
+from authkeep.sdk._sync.connectors import (
+    Connectors,
+    EmailTemplates,
+    OneTimeTokens,
+    VerificationCodes,
+)
 from authkeep.sdk._sync.credentials import ClientCredentials
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk._sync.resources import (
@@ -41,8 +47,9 @@ class ManagementClient:
     Generic calls take OpenAPI paths (`"/api/users/{id}"` filled in) and return decoded JSON
     (`None` for empty or non-JSON success bodies); failures raise `LogtoError`. A 401 answer to
     a cached token triggers one token refresh and one retry. Typed helpers live on `users`,
-    `applications`, `roles`, `resources`, `organizations`, `organization_roles` and
-    `organization_invitations`.
+    `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
+    `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens` and
+    `email_templates`.
     """
 
     def __init__(
@@ -70,6 +77,10 @@ class ManagementClient:
         self.organizations = Organizations(self)
         self.organization_roles = OrganizationRoles(self)
         self.organization_invitations = OrganizationInvitations(self)
+        self.connectors = Connectors(self)
+        self.verification_codes = VerificationCodes(self)
+        self.one_time_tokens = OneTimeTokens(self)
+        self.email_templates = EmailTemplates(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
