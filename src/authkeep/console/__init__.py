@@ -7,7 +7,15 @@ from starlette.responses import Response
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
 
-from authkeep.console.pages import applications, home, organizations, resources, roles, users
+from authkeep.console.pages import (
+    applications,
+    connectors,
+    home,
+    organizations,
+    resources,
+    roles,
+    users,
+)
 from authkeep.console.web import HERE, render
 
 
@@ -34,6 +42,7 @@ console_app = Router(
         *roles.routes,
         *users.routes,
         *organizations.routes,
+        *connectors.routes,
     ],
     default=_not_found,
 )
