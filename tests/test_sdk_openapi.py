@@ -95,6 +95,13 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "verification_codes",
         "one_time_tokens",
         "email_templates",
+        "sign_in_experience",
+        "account_center",
+        "custom_phrases",
+        "custom_profile_fields",
+        "captcha_provider",
+        "configs",
+        "well_known",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from authkeep.sdk import LogtoError
+from tests.sdk_flavors import FLAVORS, call, close, make, run
 from tests.server import Server
 
 TURNSTILE = {"type": "Turnstile", "siteKey": "site-1", "secretKey": "very-secret-captcha"}
@@ -146,3 +148,36 @@ def test_rules_with_connectors(api: httpx.Client, own_server: Server) -> None:
     assert public["socialConnectors"][0]["target"] == "my-idp"
     assert "oidc-client-secret-value" not in str(public)
     assert public["forgotPassword"] == {"email": True, "phone": True}
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_sdk_families(own_server: Server, flavor: str) -> None:
+    async def body() -> None:
+        mgmt, _ = make(flavor, own_server.base_url, own_server.client_id, own_server.client_secret)
+        api = mgmt.api
+        sie = await call(api.sign_in_experience.get())
+        assert sie["id"] == "default"
+        assert (await call(api.sign_in_experience.update({"signInMode": "SignIn"})))["signInMode"] == "SignIn"
+        with pytest.raises(LogtoError) as caught:
+            await call(api.sign_in_experience.check_password("123456", user_id="nobody"))
+        assert caught.value.status == 404
+        conflicts = await call(api.sign_in_experience.username_case_conflicts(limit=5))
+        assert conflicts["totalConflicts"] >= 0
+        assert (await call(api.account_center.update({"enabled": True})))["enabled"] is True
+        assert (await call(api.custom_phrases.upsert("ja", {"input": {"username": "ユーザー名"}})))["languageTag"] == "ja"
+        assert [p["languageTag"] for p in await call(api.custom_phrases.list())] == ["ja"]
+        await call(api.custom_phrases.delete("ja"))
+        name = f"sdk{flavor}"
+        await call(api.custom_profile_fields.create({"name": name, "type": "Text", "required": False}))
+        order = await call(api.custom_profile_fields.set_sign_in_order([{"name": name, "sieOrder": 7}]))
+        assert order[0]["sieOrder"] == 7
+        await call(api.custom_profile_fields.delete(name))
+        assert (await call(api.captcha_provider.put(TURNSTILE)))["config"]["type"] == "Turnstile"
+        await call(api.captcha_provider.delete())
+        assert "organizationCreated" in await call(api.configs.get_admin_console())
+        assert "enabledExtendedClaims" in await call(api.configs.get_id_token())
+        assert (await call(api.well_known.phrases(lng="en")))["translation"] is not None
+        assert (await call(api.well_known.account_center()))["enabled"] is True
+        await close(mgmt)
+
+    run(body)

@@ -26,6 +26,15 @@ from authkeep.sdk._async.resources import (
     AsyncRoles,
     AsyncUsers,
 )
+from authkeep.sdk._async.sign_in import (
+    AsyncAccountCenter,
+    AsyncCaptchaProvider,
+    AsyncCustomPhrases,
+    AsyncCustomProfileFields,
+    AsyncSignInExperience,
+    AsyncTenantConfigs,
+    AsyncWellKnown,
+)
 from authkeep.sdk._core import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
@@ -46,8 +55,9 @@ class AsyncManagementClient:
     (`None` for empty or non-JSON success bodies); failures raise `LogtoError`. A 401 answer to
     a cached token triggers one token refresh and one retry. Typed helpers live on `users`,
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
-    `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens` and
-    `email_templates`.
+    `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
+    `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
+    `custom_profile_fields`, `captcha_provider`, `configs` and `well_known`.
     """
 
     def __init__(
@@ -79,6 +89,13 @@ class AsyncManagementClient:
         self.verification_codes = AsyncVerificationCodes(self)
         self.one_time_tokens = AsyncOneTimeTokens(self)
         self.email_templates = AsyncEmailTemplates(self)
+        self.sign_in_experience = AsyncSignInExperience(self)
+        self.account_center = AsyncAccountCenter(self)
+        self.custom_phrases = AsyncCustomPhrases(self)
+        self.custom_profile_fields = AsyncCustomProfileFields(self)
+        self.captcha_provider = AsyncCaptchaProvider(self)
+        self.configs = AsyncTenantConfigs(self)
+        self.well_known = AsyncWellKnown(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
