@@ -14,6 +14,7 @@ from authkeep.console.pages import (
     organizations,
     resources,
     roles,
+    sign_in_exp,
     users,
 )
 from authkeep.console.web import HERE, render
@@ -43,6 +44,7 @@ console_app = Router(
         *users.routes,
         *organizations.routes,
         *connectors.routes,
+        *sign_in_exp.routes,
     ],
     default=_not_found,
 )
