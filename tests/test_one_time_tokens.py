@@ -98,3 +98,39 @@ def test_bad_input(api: httpx.Client) -> None:
     for body in ({}, {"token": "", "email": "a@b.co"}, {"token": "x"}):
         r = api.post("/api/one-time-tokens/verify", json=body)
         assert r.status_code == 400 and r.json()["code"] == "guard.invalid_input", body
+
+
+def test_sdk_round_trip(own_server: Server) -> None:
+    """The SDK families against the live server: e-mail templates, connectors, one-time tokens."""
+    from authkeep.sdk import LogtoError, create_management_api
+
+    email = _email()
+    with create_management_api(
+        "default", client_id=own_server.client_id, client_secret=own_server.client_secret, base_url=own_server.base_url
+    ) as (api, _):
+        token = api.one_time_tokens.create(email, expires_in=60)
+        assert api.one_time_tokens.verify(token["token"], email)["status"] == "consumed"
+        try:
+            api.one_time_tokens.verify(token["token"], email)
+            raise AssertionError("a consumed token verified twice")
+        except LogtoError as exc:
+            assert exc.code == "one_time_token.token_consumed"
+        assert api.one_time_tokens.set_status(token["id"], "revoked")["status"] == "revoked"
+        assert [t["id"] for t in api.one_time_tokens.list(email=email)] == [token["id"]]
+        api.one_time_tokens.delete(token["id"])
+
+        made = api.email_templates.upsert([{"languageTag": "pt", "templateType": "SignIn", "details": {"subject": "s", "content": "{{code}}"}}])
+        assert api.email_templates.update_details(made[0]["id"], {"subject": "t"})["details"]["subject"] == "t"
+        assert api.email_templates.delete_where(language_tag="pt") == 1
+
+        factories = {f["id"] for f in api.connectors.list_factories()}
+        assert "http-sms" in factories and api.connectors.get_factory("oidc")["type"] == "Social"
+        sms = api.connectors.create({"connectorId": "mock-short-message-service", "config": {}})
+        api.connectors.test("mock-short-message-service", {}, "15550000000")
+        api.verification_codes.send("15550000000")
+        try:
+            api.verification_codes.verify("15550000000", "not-it")
+            raise AssertionError("a wrong code verified")
+        except LogtoError as exc:
+            assert exc.code == "verification_code.code_mismatch"
+        api.connectors.delete(sms["id"])

@@ -172,3 +172,24 @@ def test_real_delivery_over_http_email(api: httpx.Client) -> None:
     assert sent["authorization"] is None and sent["json"]["to"] == "http@example.com"
     code = sent["json"]["payload"]["code"]
     assert api.post("/api/verification-codes/verify", json={"email": "http@example.com", "verificationCode": code}).status_code == 204
+
+
+def test_policy_of_the_sign_in_experience(dev: tuple[Server, Any], api: httpx.Client) -> None:
+    _only(api, "mock-email-service", {"templates": TEMPLATES})
+    policy = api.patch("/api/sign-in-exp", json={"verificationCodePolicy": {"maxRetryAttempts": 2, "expirationDuration": 60}})
+    assert policy.status_code == 200, policy.text
+    try:
+        api.post("/api/verification-codes", json={"email": "strict@example.com"})
+        code = dev_record(dev[1])["code"]
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(2):
+            assert api.post("/api/verification-codes/verify", json={"email": "strict@example.com", "verificationCode": wrong}).json()["code"] == "verification_code.code_mismatch"
+        limited = api.post("/api/verification-codes/verify", json={"email": "strict@example.com", "verificationCode": code})
+        assert limited.json()["code"] == "verification_code.exceed_max_try"
+        api.post("/api/verification-codes", json={"email": "strict@example.com"})
+        code = dev_record(dev[1])["code"]
+        run_sql(dev[0], "UPDATE passcodes SET created_at = created_at - 61000 WHERE email = 'strict@example.com'")
+        late = api.post("/api/verification-codes/verify", json={"email": "strict@example.com", "verificationCode": code})
+        assert late.json()["code"] == "verification_code.expired"
+    finally:
+        api.patch("/api/sign-in-exp", json={"verificationCodePolicy": {"maxRetryAttempts": 10, "expirationDuration": 600}})

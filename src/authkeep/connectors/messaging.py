@@ -73,7 +73,7 @@ class SmtpConfig(Config):
     templates: list[Template]
     secure: bool = False  # implicit TLS (SMTPS), as nodemailer's `secure`
     require_tls: bool = Field(False, alias="requireTLS")  # STARTTLS, refusing to go on without it
-    socket_timeout: Annotated[int, Field(ge=1)] = Field(10_000, alias="socketTimeout")  # ms
+    socket_timeout: Annotated[int, Field(ge=1, le=600_000)] = Field(10_000, alias="socketTimeout")  # ms
     custom_headers: dict[str, str | list[str]] | None = Field(None, alias="customHeaders")
 
     _templates = field_validator("templates")(_required_templates)
@@ -177,7 +177,7 @@ async def http_send(config: dict[str, Any], message: Message) -> None:
     try:
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
             response = await client.post(cfg.endpoint, headers=headers, content=json.dumps(body))
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, OSError) as exc:  # unreachable or unusable URL
         raise ConnectorError("general", type(exc).__name__) from None
     if response.status_code >= 400:
         raise ConnectorError("general", response.text[:500])
