@@ -125,7 +125,13 @@ def test_tenant_email_template_wins_over_the_connector_config(dev: tuple[Server,
         api.post("/api/verification-codes", json={"email": "tmpl@example.com"})
         record = dev_record(dev[1])
         assert record["subject"] == f"Code {record['code']}" and record["content"] == f"Tenant template: {record['code']}"
+        # The sign-in experience's fallback language picks the template.
+        api.put("/api/email-templates", json={"templates": [{"languageTag": "de", "templateType": "Generic", "details": {"subject": "Ihr Code", "content": "Code: {{code}}"}}]})
+        assert api.patch("/api/sign-in-exp", json={"languageInfo": {"autoDetect": True, "fallbackLanguage": "de"}}).status_code == 200
+        api.post("/api/verification-codes", json={"email": "tmpl@example.com"})
+        assert dev_record(dev[1])["subject"] == "Ihr Code"
     finally:
+        api.patch("/api/sign-in-exp", json={"languageInfo": {"autoDetect": True, "fallbackLanguage": "en"}})
         api.delete("/api/email-templates", params={"templateType": "Generic"})
 
 

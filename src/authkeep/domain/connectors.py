@@ -18,6 +18,8 @@ from authkeep.errors import LogtoError
 from authkeep.secretbox import SecretBox
 from authkeep.store import connectors as store
 from authkeep.store import email_templates as templates_store
+from authkeep.store import sign_in_exp as sie_store
+from authkeep.store.tables_sign_in import sign_in_experiences
 
 # English phrases of the codes this family emits (Logto's phrases/en/errors).
 PHRASES = {
@@ -232,12 +234,19 @@ async def message_connector(conn: AsyncConnection, box: SecretBox, tenant_id: st
     raise LogtoError("connector.not_found", 501, type=kind)
 
 
+async def sign_in_document(conn: AsyncConnection, tenant_id: str) -> dict[str, Any]:
+    """The stored sign-in experience ({} until it is first changed: Logto's seed applies)."""
+    return await sie_store.get_document(conn, sign_in_experiences, tenant_id) or {}
+
+
 async def email_template(conn: AsyncConnection, tenant_id: str, template_type: str, locale: str | None) -> dict[str, Any] | None:
-    """The tenant's template for the type: the locale's, else English (Logto's getI18nEmailTemplate
-    falls back to the sign-in experience's fallback language)."""
-    for tag in dict.fromkeys([locale, "en"]):
+    """Logto's getI18nEmailTemplate: the locale's template, else the sign-in experience's fallback
+    language's, else that language's Generic one."""
+    info = (await sign_in_document(conn, tenant_id)).get("languageInfo") or {}
+    fallback = info.get("fallbackLanguage") or "en"
+    for kind, tag in ((template_type, locale), (template_type, fallback), ("Generic", fallback)):
         if tag:
-            found = await templates_store.list_templates(conn, tenant_id, tag, template_type)
+            found = await templates_store.list_templates(conn, tenant_id, tag, kind)
             if found:
                 return dict(found[0].details)
     return None

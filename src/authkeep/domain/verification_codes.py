@@ -8,8 +8,6 @@ import hmac
 import secrets
 from typing import Any
 
-from sqlalchemy import column, select, table
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
@@ -25,14 +23,11 @@ from authkeep.secretbox import SecretBox
 from authkeep.store import organizations_invitations as sends
 from authkeep.store import verification_codes as store
 from authkeep.store.db import Database
-from authkeep.store.tables import Json
 
 CODE_TYPE = "Generic"
 ACTION = "VerificationCodeSend"
 DEFAULT_EXPIRATION_S = 600
 DEFAULT_MAX_TRIES = 10
-# The sign-in experience document (owned by the sign-in experience module, migration 0008).
-_SIE = table("sign_in_experiences", column("tenant_id"), column("data", Json))
 
 
 def new_code() -> str:
@@ -41,12 +36,9 @@ def new_code() -> str:
 
 async def policy(db: Database, tenant_id: str) -> tuple[int, int]:
     """(expiration in seconds, max attempts) from the sign-in experience, else Logto's defaults."""
-    try:
-        async with db.read() as conn:
-            data = (await conn.execute(select(_SIE.c.data).where(_SIE.c.tenant_id == tenant_id))).scalar()
-    except DBAPIError:  # no sign-in experience table yet
-        data = None
-    value = (data or {}).get("verificationCodePolicy") or {} if isinstance(data, dict) else {}
+    async with db.read() as conn:
+        data = await connectors.sign_in_document(conn, tenant_id)
+    value = data.get("verificationCodePolicy") or {}
     expiration = value.get("expirationDuration")
     tries = value.get("maxRetryAttempts")
     return (
