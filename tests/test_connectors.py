@@ -228,3 +228,24 @@ def test_authorization_uri(api: httpx.Client) -> None:
     assert empty.status_code == 400 and empty.json()["code"] == "session.insufficient_info"
     assert api.post(f"/api/connectors/{social['id']}/authorization-uri", json={}).status_code == 400
     _cleanup(api)
+
+
+def test_delete_keeps_the_sign_in_experience_consistent(api: httpx.Client) -> None:
+    _cleanup(api)
+    social = api.post("/api/connectors", json={"connectorId": "oidc", "config": OIDC_CONFIG, "metadata": {"target": "gone-idp"}}).json()
+    r = api.patch("/api/sign-in-exp", json={"socialSignInConnectorTargets": ["gone-idp"]})
+    assert r.status_code == 200 and r.json()["socialSignInConnectorTargets"] == ["gone-idp"]
+    assert api.delete(f"/api/connectors/{social['id']}").status_code == 204
+    assert api.get("/api/sign-in-exp").json()["socialSignInConnectorTargets"] == []
+
+    email = api.post("/api/connectors", json={"connectorId": "mock-email-service", "config": {}}).json()
+    policy = {"forgotPasswordMethods": ["EmailVerificationCode"], "passwordExpiration": {"enabled": True, "validPeriodDays": 90}}
+    assert api.patch("/api/sign-in-exp", json=policy).status_code == 200
+    try:
+        refused = api.delete(f"/api/connectors/{email['id']}")
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "sign_in_experiences.password_expiration_requires_forgot_password"
+        assert api.get(f"/api/connectors/{email['id']}").status_code == 200
+    finally:
+        api.patch("/api/sign-in-exp", json={"passwordExpiration": {"enabled": False}})
+    assert api.delete(f"/api/connectors/{email['id']}").status_code == 204

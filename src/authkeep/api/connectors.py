@@ -125,8 +125,7 @@ async def patch_connector(ctx: Ctx) -> Any:
 async def delete_connector(ctx: Ctx) -> Any:
     connector_id = ctx.param("id")
     async with ctx.db.write() as conn:
-        if not await store.delete_connectors(conn, ctx.tenant_id, [connector_id]):
-            raise LogtoError("entity.not_exists_with_id", 404, name="connectors", id=connector_id)
+        await domain.delete(conn, ctx.tenant_id, connector_id)
     return None
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from authkeep import clock, errors, ids, web
 from authkeep.connectors import EMAIL, FACTORIES, SOCIAL, ConnectorError, Factory, Message
 from authkeep.connectors.base import clean_deep, join_secrets, split_secrets
+from authkeep.domain import sign_in_exp as sie
 from authkeep.errors import LogtoError
 from authkeep.secretbox import SecretBox
 from authkeep.store import connectors as store
@@ -223,6 +224,33 @@ async def patch(conn: AsyncConnection, box: SecretBox, tenant_id: str, connector
         values["enable_token_storage"] = body["enableTokenStorage"]
     if values:
         await store.update_connector(conn, tenant_id, connector_id, values)
+
+
+async def delete(conn: AsyncConnection, tenant_id: str, connector_id: str) -> None:
+    """Logto's DELETE /connectors/:id: the last e-mail/SMS connector cannot go while password
+    expiration needs it for "forgot password"; a social connector's target leaves the sign-in
+    experience with it."""
+    rows = await store.list_connectors(conn, tenant_id)
+    row = next((r for r in rows if r.id == connector_id), None)
+    if row is None:
+        raise LogtoError("entity.not_exists_with_id", 404, name="connectors", id=connector_id)
+    factory = FACTORIES.get(row.connector_id)
+    stored = await sie_store.get_document(conn, sign_in_experiences, tenant_id, lock=True)
+    document = {**sie.default(tenant_id), **(stored or {})}
+    remaining = sie.connector_summaries(
+        [{"id": r.id, "connectorId": r.connector_id, "metadata": r.metadata or {}} for r in rows if r.id != connector_id]
+    )
+    if factory is not None and factory.type != SOCIAL and (document.get("passwordExpiration") or {}).get("enabled"):
+        available = sie.forgot_password_availability(remaining, document.get("forgotPasswordMethods"))
+        if not (available["email"] or available["phone"]):
+            raise LogtoError("sign_in_experiences.password_expiration_requires_forgot_password", 422)
+    await store.delete_connectors(conn, tenant_id, [connector_id])
+    if factory is not None and factory.type == SOCIAL and stored is not None:
+        social = {c["target"] for c in remaining if c["type"] == SOCIAL}
+        targets = stored.get("socialSignInConnectorTargets") or []
+        kept = [t for t in targets if t in social]
+        if kept != targets:
+            await sie_store.put_document(conn, sign_in_experiences, tenant_id, {**stored, "socialSignInConnectorTargets": kept})
 
 
 async def message_connector(conn: AsyncConnection, box: SecretBox, tenant_id: str, kind: str) -> tuple[Factory, dict[str, Any]]:
