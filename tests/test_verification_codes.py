@@ -199,3 +199,15 @@ def test_policy_of_the_sign_in_experience(dev: tuple[Server, Any], api: httpx.Cl
         assert late.json()["code"] == "verification_code.expired"
     finally:
         api.patch("/api/sign-in-exp", json={"verificationCodePolicy": {"maxRetryAttempts": 10, "expirationDuration": 600}})
+
+
+def test_smtp_tls_options_never_fall_back_to_plain_text(api: httpx.Client) -> None:
+    """`requireTLS` against a server without STARTTLS, and `secure` (implicit TLS) against a plain
+    one, fail rather than send the code in clear."""
+    with SmtpInbox() as inbox:
+        base = {"host": "127.0.0.1", "port": inbox.port, "fromEmail": "auth@example.com", "templates": TEMPLATES}
+        for option in ({"requireTLS": True}, {"secure": True}):
+            _only(api, "simple-mail-transfer-protocol", {**base, **option})
+            r = api.post("/api/verification-codes", json={"email": "tls@example.com"})
+            assert r.status_code == 400 and r.json()["code"] == "connector.general", option
+        assert inbox.messages == []
