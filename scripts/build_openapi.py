@@ -31,6 +31,11 @@ ANONYMOUS = {
     ("get", "/api/status"),
     ("get", "/api/swagger.json"),
     ("get", "/api/.well-known/management.openapi.json"),
+    # api/well_known.py: the public sign-in documents
+    ("get", "/api/.well-known/sign-in-exp"),
+    ("get", "/api/.well-known/experience"),
+    ("get", "/api/.well-known/phrases"),
+    ("get", "/api/.well-known/account-center"),
 }
 
 
@@ -155,10 +160,24 @@ def mfa_verification_body_is_any_of(doc: dict[str, Any]) -> int:
     return 1
 
 
+def hex_colors_are_patterns(doc: dict[str, Any]) -> int:
+    """Logto writes its hex color regex as a JavaScript literal, `"/^#[\\da-f]{3}([\\da-f]{3})?$/i"`,
+    which as a JSON Schema pattern matches no color at all (slashes, flag). The ECMA pattern with
+    the case-insensitive ranges spelled out is what is meant."""
+    count = 0
+    for node in _nodes(doc):
+        if node.get("pattern") == "/^#[\\da-f]{3}([\\da-f]{3})?$/i":
+            node["pattern"] = "^#[\\da-fA-F]{3}([\\da-fA-F]{3})?$"
+            node.pop("format", None)
+            count += 1
+    return count
+
+
 PATCHES: list[Callable[[dict[str, Any]], int]] = [
     redirect_uris_are_strings,
     zod_literals_are_enums,
     mfa_verification_body_is_any_of,
+    hex_colors_are_patterns,
 ]
 
 

@@ -77,6 +77,9 @@ def logto_error_body(ctx: Any, response: Any, case: Any) -> bool | None:
     # A URL of 64 KiB or more is refused by uvicorn's parser before the app sees it (docs/security.md).
     if response.status_code == 400 and len(response.request.url) >= 65_536:
         return None
+    # Logto answers a refused password with `{result: false, issues}` and 400, not an error body.
+    if case.path == "/api/sign-in-exp/default/check-password" and response.text.startswith('{"result":false'):
+        return None
     try:
         body = response.json()
     except ValueError:
@@ -89,7 +92,14 @@ def logto_error_body(ctx: Any, response: Any, case: Any) -> bool | None:
 
 # Logto's open-source answer for protected apps (no Cloudflare provider), in Logto's words "not
 # available for open source version": a deliberate 501, not a server error.
-NOT_CONFIGURED = {"application.protected_app_not_configured", "domain.not_configured"}
+# Likewise Logto's 501 `connector.not_found` (no e-mail/SMS connector set up yet) and
+# `connector.not_implemented` (authorization URIs of session-bound social connectors).
+NOT_CONFIGURED = {
+    "application.protected_app_not_configured",
+    "domain.not_configured",
+    "connector.not_found",
+    "connector.not_implemented",
+}
 
 
 def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:

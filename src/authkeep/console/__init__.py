@@ -7,7 +7,16 @@ from starlette.responses import Response
 from starlette.routing import Mount, Router
 from starlette.staticfiles import StaticFiles
 
-from authkeep.console.pages import applications, home, organizations, resources, roles, users
+from authkeep.console.pages import (
+    applications,
+    connectors,
+    home,
+    organizations,
+    resources,
+    roles,
+    sign_in_exp,
+    users,
+)
 from authkeep.console.web import HERE, render
 
 
@@ -34,6 +43,8 @@ console_app = Router(
         *roles.routes,
         *users.routes,
         *organizations.routes,
+        *connectors.routes,
+        *sign_in_exp.routes,
     ],
     default=_not_found,
 )

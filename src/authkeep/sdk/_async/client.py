@@ -9,6 +9,12 @@ from typing import Any, Self
 import httpx
 
 from authkeep.sdk._async._send import send
+from authkeep.sdk._async.connectors import (
+    AsyncConnectors,
+    AsyncEmailTemplates,
+    AsyncOneTimeTokens,
+    AsyncVerificationCodes,
+)
 from authkeep.sdk._async.credentials import AsyncClientCredentials
 from authkeep.sdk._async.paging import AsyncPager
 from authkeep.sdk._async.resources import (
@@ -19,6 +25,15 @@ from authkeep.sdk._async.resources import (
     AsyncResources,
     AsyncRoles,
     AsyncUsers,
+)
+from authkeep.sdk._async.sign_in import (
+    AsyncAccountCenter,
+    AsyncCaptchaProvider,
+    AsyncCustomPhrases,
+    AsyncCustomProfileFields,
+    AsyncSignInExperience,
+    AsyncTenantConfigs,
+    AsyncWellKnown,
 )
 from authkeep.sdk._core import (
     DEFAULT_PAGE_SIZE,
@@ -39,8 +54,10 @@ class AsyncManagementClient:
     Generic calls take OpenAPI paths (`"/api/users/{id}"` filled in) and return decoded JSON
     (`None` for empty or non-JSON success bodies); failures raise `LogtoError`. A 401 answer to
     a cached token triggers one token refresh and one retry. Typed helpers live on `users`,
-    `applications`, `roles`, `resources`, `organizations`, `organization_roles` and
-    `organization_invitations`.
+    `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
+    `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
+    `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
+    `custom_profile_fields`, `captcha_provider`, `configs` and `well_known`.
     """
 
     def __init__(
@@ -68,6 +85,17 @@ class AsyncManagementClient:
         self.organizations = AsyncOrganizations(self)
         self.organization_roles = AsyncOrganizationRoles(self)
         self.organization_invitations = AsyncOrganizationInvitations(self)
+        self.connectors = AsyncConnectors(self)
+        self.verification_codes = AsyncVerificationCodes(self)
+        self.one_time_tokens = AsyncOneTimeTokens(self)
+        self.email_templates = AsyncEmailTemplates(self)
+        self.sign_in_experience = AsyncSignInExperience(self)
+        self.account_center = AsyncAccountCenter(self)
+        self.custom_phrases = AsyncCustomPhrases(self)
+        self.custom_profile_fields = AsyncCustomProfileFields(self)
+        self.captcha_provider = AsyncCaptchaProvider(self)
+        self.configs = AsyncTenantConfigs(self)
+        self.well_known = AsyncWellKnown(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -22,6 +22,12 @@ from authkeep.sdk._core import (
     logto_error,
 )
 from authkeep.sdk._sync._send import send
+from authkeep.sdk._sync.connectors import (
+    Connectors,
+    EmailTemplates,
+    OneTimeTokens,
+    VerificationCodes,
+)
 from authkeep.sdk._sync.credentials import ClientCredentials
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk._sync.resources import (
@@ -33,6 +39,15 @@ from authkeep.sdk._sync.resources import (
     Roles,
     Users,
 )
+from authkeep.sdk._sync.sign_in import (
+    AccountCenter,
+    CaptchaProvider,
+    CustomPhrases,
+    CustomProfileFields,
+    SignInExperience,
+    TenantConfigs,
+    WellKnown,
+)
 
 
 class ManagementClient:
@@ -41,8 +56,10 @@ class ManagementClient:
     Generic calls take OpenAPI paths (`"/api/users/{id}"` filled in) and return decoded JSON
     (`None` for empty or non-JSON success bodies); failures raise `LogtoError`. A 401 answer to
     a cached token triggers one token refresh and one retry. Typed helpers live on `users`,
-    `applications`, `roles`, `resources`, `organizations`, `organization_roles` and
-    `organization_invitations`.
+    `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
+    `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
+    `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
+    `custom_profile_fields`, `captcha_provider`, `configs` and `well_known`.
     """
 
     def __init__(
@@ -70,6 +87,17 @@ class ManagementClient:
         self.organizations = Organizations(self)
         self.organization_roles = OrganizationRoles(self)
         self.organization_invitations = OrganizationInvitations(self)
+        self.connectors = Connectors(self)
+        self.verification_codes = VerificationCodes(self)
+        self.one_time_tokens = OneTimeTokens(self)
+        self.email_templates = EmailTemplates(self)
+        self.sign_in_experience = SignInExperience(self)
+        self.account_center = AccountCenter(self)
+        self.custom_phrases = CustomPhrases(self)
+        self.custom_profile_fields = CustomProfileFields(self)
+        self.captcha_provider = CaptchaProvider(self)
+        self.configs = TenantConfigs(self)
+        self.well_known = WellKnown(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -1,0 +1,97 @@
+"""The captcha provider (Logto tag "Captcha provider"): stored configuration only, no outside
+calls. The config holds the provider's secret key, so it is sealed at rest."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+from authkeep import clock, ids
+from authkeep.api.context import Ctx
+from authkeep.api.sign_in_exp import current as current_sie
+from authkeep.errors import LogtoError
+from authkeep.store import sign_in_exp as store
+from authkeep.store import tables_sign_in as S
+from authkeep.web import ApiRouter, Body, read_body
+
+router = ApiRouter()
+
+
+class Turnstile(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    type: Literal["Turnstile"]
+    siteKey: str
+    secretKey: str
+
+
+class Recaptcha(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    type: Literal["RecaptchaEnterprise"]
+    siteKey: str
+    secretKey: str
+    projectId: str
+    domain: str | None = None
+    mode: Literal["invisible", "checkbox"] | None = None
+
+
+class CaptchaBody(Body):
+    config: Turnstile | Recaptcha
+
+
+def _aad(tenant_id: str) -> str:
+    return f"captcha:{tenant_id}"
+
+
+def _shape(ctx: Ctx, row: Any) -> dict[str, Any]:
+    config = orjson.loads(ctx.state.box.open(row.config, _aad(ctx.tenant_id)))
+    return {
+        "tenantId": ctx.tenant_id,
+        "id": row.id,
+        "config": config,
+        "createdAt": row.created_at,
+        "updatedAt": row.updated_at,
+    }
+
+
+async def public_config(box: Any, conn: Any, tenant_id: str) -> dict[str, Any] | None:
+    """What the sign-in page may see: never the secret key."""
+    row = await store.get_captcha(conn, tenant_id)
+    if row is None:
+        return None
+    config = orjson.loads(box.open(row.config, _aad(tenant_id)))
+    out = {"type": config["type"], "siteKey": config["siteKey"]}
+    if config["type"] == "RecaptchaEnterprise":
+        out.update({k: config[k] for k in ("domain", "mode") if config.get(k)})
+    return out
+
+
+@router.get("/captcha-provider")
+async def get_captcha(ctx: Ctx) -> object:
+    async with ctx.db.read() as conn:
+        row = await store.get_captcha(conn, ctx.tenant_id)
+    if row is None:
+        raise LogtoError("entity.not_found", 404)
+    return _shape(ctx, row)
+
+
+@router.put("/captcha-provider")
+async def put_captcha(ctx: Ctx) -> object:
+    body = await read_body(ctx.request, CaptchaBody)
+    config = body.config.model_dump(exclude_none=True)
+    sealed = ctx.state.box.seal(orjson.dumps(config).decode(), _aad(ctx.tenant_id))
+    async with ctx.db.write() as conn:
+        await store.put_captcha(conn, ctx.tenant_id, ids.standard_id(), sealed, clock.now_ms())
+        row = await store.get_captcha(conn, ctx.tenant_id)
+    return _shape(ctx, row)
+
+
+@router.delete("/captcha-provider")
+async def delete_captcha(ctx: Ctx) -> None:
+    async with ctx.db.write() as conn:
+        await store.delete_captcha(conn, ctx.tenant_id)
+        # Logto turns the captcha policy off with the provider.
+        doc = await current_sie(conn, ctx.tenant_id, lock=True)
+        doc["captchaPolicy"] = {"enabled": False}
+        await store.put_document(conn, S.sign_in_experiences, ctx.tenant_id, doc)

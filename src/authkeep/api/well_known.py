@@ -1,0 +1,127 @@
+"""Public documents the sign-in page reads (Logto tag "Well-known"): no authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from authkeep.api import account_center
+from authkeep.api.captcha_provider import public_config
+from authkeep.api.sign_in_exp import current
+from authkeep.connectors import FACTORIES
+from authkeep.domain import languages
+from authkeep.domain import sign_in_exp as sie
+from authkeep.state import AppState
+from authkeep.store import sign_in_exp as store
+from authkeep.web import json_response
+
+
+def _connector_metadata(row: dict[str, Any]) -> dict[str, Any]:
+    factory = FACTORIES[row["connectorId"]]
+    meta = {k: v for k, v in factory.public().items() if k not in ("type", "isDemo")}
+    overrides = {k: row["metadata"][k] for k in ("target", "name", "logo", "logoDark") if row["metadata"].get(k)}
+    return {**meta, **overrides, "id": row["id"]}
+
+
+def _sign_up_fields(catalog: list[dict[str, Any]], chosen: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    if chosen is None:
+        return catalog
+    by_name = {f["name"]: f for f in catalog}
+    return [by_name[c["name"]] for c in chosen if c["name"] in by_name]
+
+
+async def full_sign_in_experience(request: Request) -> Response:
+    state: AppState = request.app.state.authkeep
+    tenant = state.tenant_for(request)
+    async with state.db.read() as conn:
+        doc = await current(conn, tenant.id)
+        rows = await store.connector_rows(conn, tenant.id)
+        catalog = await store.list_fields(conn, tenant.id)
+        captcha = await public_config(state.box, conn, tenant.id) if doc["captchaPolicy"].get("enabled") else None
+    found = sie.connector_summaries(rows)
+    targets = doc["socialSignInConnectorTargets"]
+    social = [
+        _connector_metadata(row)
+        for target in targets
+        for row in rows
+        if row["connectorId"] in FACTORIES and FACTORIES[row["connectorId"]].type == "Social"
+        and (row["metadata"].get("target") or FACTORIES[row["connectorId"]].target) == target
+    ]
+    body = {k: v for k, v in doc.items() if k not in ("emailBlocklistPolicy", "forgotPasswordMethods")}
+    body.update(
+        socialConnectors=social,
+        ssoConnectors=[],
+        forgotPassword=sie.forgot_password_availability(found, doc["forgotPasswordMethods"]),
+        isDevelopmentTenant=False,
+        customProfileFields=_sign_up_fields(catalog, doc["signUpProfileFields"]),
+        customProfileFieldCatalog=catalog,
+    )
+    if captcha is not None:
+        body["captchaConfig"] = captcha
+    return json_response(body)
+
+
+def _accepted(header: str) -> list[str]:
+    """Accept-Language tags by quality, as Koa's `acceptsLanguages()`."""
+    ranked = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            ranked.append((-quality, index, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def _pick_language(candidates: list[str], custom: list[str]) -> str:
+    supported = list(languages.BUILT_IN) + [t for t in custom if t not in languages.BUILT_IN]
+    lowered = {t.lower(): t for t in supported}
+    for tag in candidates:
+        if tag.lower() in lowered:
+            return lowered[tag.lower()]
+        primary = tag.split("-")[0].lower()
+        for known in supported:
+            if known.lower().split("-")[0] == primary:
+                return known
+    return "en"
+
+
+async def phrases(request: Request) -> Response:
+    state: AppState = request.app.state.authkeep
+    tenant = state.tenant_for(request)
+    lng = request.query_params.get("lng")
+    async with state.db.read() as conn:
+        info = (await current(conn, tenant.id))["languageInfo"]
+        custom = await store.phrase_tags(conn, tenant.id)
+        candidates = (lng or "").split()
+        if info["autoDetect"]:
+            candidates += _accepted(request.headers.get("accept-language", ""))
+        language = _pick_language([*candidates, info["fallbackLanguage"]], custom)
+        phrase = await store.get_phrase(conn, tenant.id, language)
+    # authkeep ships no built-in phrase catalogue: only the tenant's custom phrases are served.
+    body: dict[str, Any] = {"translation": {}}
+    if phrase is not None:
+        body.update(phrase)
+    return json_response(body, headers={"Content-Language": language})
+
+
+async def account_center_document(request: Request) -> Response:
+    state: AppState = request.app.state.authkeep
+    tenant = state.tenant_for(request)
+    async with state.db.read() as conn:
+        return json_response(await account_center.current(conn, tenant.id))
+
+
+ROUTES = [
+    Route("/.well-known/sign-in-exp", full_sign_in_experience, methods=["GET"]),
+    Route("/.well-known/experience", full_sign_in_experience, methods=["GET"]),
+    Route("/.well-known/phrases", phrases, methods=["GET"]),
+    Route("/.well-known/account-center", account_center_document, methods=["GET"]),
+]
