@@ -181,3 +181,19 @@ def test_sdk_families(own_server: Server, flavor: str) -> None:
         await close(mgmt)
 
     run(body)
+
+
+def test_organization_branding_override(api: httpx.Client, own_server: Server) -> None:
+    org = api.post("/api/organizations", json={
+        "name": "Branded", "branding": {"logoUrl": "https://org.example/logo.png"},
+        "color": {"primaryColor": "#abcdef"}, "customCss": ".org{}"})
+    assert org.status_code == 201, org.text
+    url = f"{own_server.base_url}/api/.well-known/sign-in-exp"
+    base = httpx.get(url).json()
+    branded = httpx.get(url, params={"organizationId": org.json()["id"]}).json()
+    assert branded["branding"]["logoUrl"] == "https://org.example/logo.png"
+    assert branded["branding"].get("darkLogoUrl") == base["branding"].get("darkLogoUrl")  # merged, not replaced
+    assert branded["color"]["primaryColor"] == "#abcdef"
+    assert branded["color"]["darkPrimaryColor"] == base["color"]["darkPrimaryColor"]
+    assert branded["customCss"] == ".org{}"
+    assert httpx.get(url, params={"organizationId": "missing"}).json()["color"] == base["color"]

@@ -33,11 +33,37 @@ def _sign_up_fields(catalog: list[dict[str, Any]], chosen: list[dict[str, Any]] 
     return [by_name[c["name"]] for c in chosen if c["name"] in by_name]
 
 
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _organization_override(org: dict[str, Any] | None) -> dict[str, Any]:
+    """Logto's `getOrganizationOverride`: the organization's branding, color and CSS, when set
+    (an empty object counts as set, as in JavaScript)."""
+    if org is None:
+        return {}
+    over: dict[str, Any] = {}
+    for key in ("branding", "color"):
+        if org.get(key) is not None:
+            over[key] = org[key]
+    if org.get("customCss"):
+        over["customCss"] = org["customCss"]
+    return over
+
+
 async def full_sign_in_experience(request: Request) -> Response:
     state: AppState = request.app.state.authkeep
     tenant = state.tenant_for(request)
     async with state.db.read() as conn:
         doc = await current(conn, tenant.id)
+        org_id = request.query_params.get("organizationId")
+        org = await store.organization_branding(conn, tenant.id, org_id) if org_id else None
         rows = await store.connector_rows(conn, tenant.id)
         catalog = await store.list_fields(conn, tenant.id)
         captcha = await public_config(state.box, conn, tenant.id) if doc["captchaPolicy"].get("enabled") else None
@@ -50,7 +76,8 @@ async def full_sign_in_experience(request: Request) -> Response:
         if row["connectorId"] in FACTORIES and FACTORIES[row["connectorId"]].type == "Social"
         and (row["metadata"].get("target") or FACTORIES[row["connectorId"]].target) == target
     ]
-    body = {k: v for k, v in doc.items() if k not in ("emailBlocklistPolicy", "forgotPasswordMethods")}
+    merged = _deep_merge(doc, _organization_override(org))
+    body = {k: v for k, v in merged.items() if k not in ("emailBlocklistPolicy", "forgotPasswordMethods")}
     body.update(
         socialConnectors=social,
         ssoConnectors=[],

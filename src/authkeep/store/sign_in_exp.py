@@ -193,6 +193,18 @@ async def user_info(conn: AsyncConnection, tenant_id: str, user_id: str) -> dict
     return {k: v for k, v in info.items() if v}
 
 
+async def organization_branding(conn: AsyncConnection, tenant_id: str, org_id: str) -> dict[str, Any] | None:
+    o = T.organizations
+    row = (
+        await conn.execute(
+            select(o.c.branding, o.c.color, o.c.custom_css).where(o.c.tenant_id == tenant_id, o.c.id == org_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return {"branding": row.branding, "color": row.color, "customCss": row.custom_css}
+
+
 # --- connectors (owned by store/connectors.py; read only here) --------------------------------
 
 
