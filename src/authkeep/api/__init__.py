@@ -9,5 +9,5 @@ from authkeep.api import (
     users,
 )
 
-ROUTERS = [applications.router, resources.router, roles.router, users.router, configs.router]
+ROUTERS = [applications.router, resources.router, roles.router, *users.ROUTERS, configs.router]
 ROUTERS += organizations.ROUTERS
