@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep import clock, ids, web
-from authkeep.api.context import Ctx
+from authkeep import clock, ids
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, route
 from authkeep.domain import organization_invitations as sending
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import ACCEPTED, ENDING_STATUSES, PENDING, dedupe
@@ -22,11 +21,11 @@ from authkeep.store import organization_invitations as store
 from authkeep.store import organizations as org_store
 from authkeep.store import tables as T
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 INVITEE_MAX = 256
 
 
-@route(router.get("/organization-invitations", cache=False))  # status depends on the clock
+@router.get("/organization-invitations", cache=False)  # status depends on the clock
 async def list_invitations(ctx: Ctx) -> list[dict[str, Any]]:
     q = ctx.query
 
@@ -38,9 +37,9 @@ async def list_invitations(ctx: Ctx) -> list[dict[str, Any]]:
     return await rules.read(ctx.db, work)
 
 
-@route(router.post("/organization-invitations"))
+@router.post("/organization-invitations", body=schemas.InvitationCreate)
 async def create_invitation(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.InvitationCreate)
+    body: schemas.InvitationCreate = ctx.body
     now = clock.now_ms()
     if not body.expiresAt > now:
         raise rules.invalid_input("The value of `expiresAt` must be in the future.")
@@ -108,12 +107,12 @@ async def _find(ctx: Ctx, invitation_id: str) -> dict[str, Any]:
     return found
 
 
-@route(router.get("/organization-invitations/{id}", cache=False))
+@router.get("/organization-invitations/{id}", cache=False)
 async def get_invitation(ctx: Ctx) -> dict[str, Any]:
     return await _find(ctx, ctx.param("id"))
 
 
-@route(router.delete("/organization-invitations/{id}"))
+@router.delete("/organization-invitations/{id}")
 async def delete_invitation(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         return await store.delete_invitation(conn, ctx.tenant_id, ctx.param("id"))
@@ -122,9 +121,9 @@ async def delete_invitation(ctx: Ctx) -> None:
         raise not_found()
 
 
-@route(router.post("/organization-invitations/{id}/message", status=204))
+@router.post("/organization-invitations/{id}/message", status=204, body=schemas.MessagePayload)
 async def send_message(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.MessagePayload)
+    body: schemas.MessagePayload = ctx.body
     invitation = await _find(ctx, ctx.param("id"))
 
     async def work(conn: AsyncConnection) -> dict[str, Any]:
@@ -136,9 +135,9 @@ async def send_message(ctx: Ctx) -> None:
     await sending.send_invitation(ctx.db, ctx.tenant_id, invitation["invitee"], {**context, **body.data()})
 
 
-@route(router.put("/organization-invitations/{id}/status"))
+@router.put("/organization-invitations/{id}/status", body=schemas.InvitationStatus)
 async def update_status(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.InvitationStatus)
+    body: schemas.InvitationStatus = ctx.body
     accepted_user_id = body.acceptedUserId if body.status == ACCEPTED else None
     if body.status == ACCEPTED and not accepted_user_id:
         raise rules.invalid_input("The `acceptedUserId` is required when accepting an invitation.", 422)

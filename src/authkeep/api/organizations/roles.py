@@ -8,28 +8,27 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from authkeep import ids, paging, web
-from authkeep.api.context import Ctx
+from authkeep import ids
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, page_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import LogtoError, not_found
 from authkeep.store import organization_roles as store
 from authkeep.store.organizations import role_out
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 
 
-@route(router.get("/organization-roles"))
+@router.get("/organization-roles", paged=True)
 async def list_roles(ctx: Ctx) -> Response:
-    page = required_page(ctx)
+    page = ctx.page
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.list_roles(conn, ctx.tenant_id, ctx.query.get("q"), page)
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
 async def _check_targets(conn: AsyncConnection, ctx: Ctx, kind: str, member_ids: list[str]) -> None:
@@ -38,10 +37,10 @@ async def _check_targets(conn: AsyncConnection, ctx: Ctx, kind: str, member_ids:
         raise rules.foreign_key_error()
 
 
-@route(router.post("/organization-roles"))
+@router.post("/organization-roles", body=schemas.OrganizationRoleCreate)
 async def create_role(ctx: Ctx) -> dict[str, Any]:
     """The role and its initial scopes in one transaction (none of it stays on an FK error)."""
-    body = await body_of(ctx, schemas.OrganizationRoleCreate)
+    body: schemas.OrganizationRoleCreate = ctx.body
     values = {
         "tenant_id": ctx.tenant_id,
         "id": ids.standard_id(),
@@ -62,7 +61,7 @@ async def create_role(ctx: Ctx) -> dict[str, Any]:
     return role_out(await rules.write(ctx.db, work))
 
 
-@route(router.get("/organization-roles/{id}"))
+@router.get("/organization-roles/{id}")
 async def get_role(ctx: Ctx) -> dict[str, Any]:
     async def work(conn: AsyncConnection) -> Any:
         return await store.find_role(conn, ctx.tenant_id, ctx.param("id"))
@@ -73,9 +72,9 @@ async def get_role(ctx: Ctx) -> dict[str, Any]:
     return role_out(row)
 
 
-@route(router.patch("/organization-roles/{id}"))
+@router.patch("/organization-roles/{id}", body=schemas.OrganizationRolePatch)
 async def update_role(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.OrganizationRolePatch)
+    body: schemas.OrganizationRolePatch = ctx.body
     values = schemas.patch_values(body, {"name": "name", "description": "description", "type": "type"})
 
     async def work(conn: AsyncConnection) -> Any:
@@ -87,7 +86,7 @@ async def update_role(ctx: Ctx) -> dict[str, Any]:
     return role_out(row)
 
 
-@route(router.delete("/organization-roles/{id}"))
+@router.delete("/organization-roles/{id}")
 async def delete_role(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         return await store.delete_role(conn, ctx.tenant_id, ctx.param("id"))
@@ -112,7 +111,7 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
         return found
 
     async def list_(ctx: Ctx) -> Response:
-        page = page_of(ctx, optional=True)
+        page = ctx.page
 
         async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
             if not await store.role_exists(conn, ctx.tenant_id, ctx.param("id")):
@@ -120,10 +119,10 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
             return await lister(conn, ctx.tenant_id, ctx.param("id"), page)
 
         items, total = await rules.read(ctx.db, work)
-        return paging.paged(ctx.request, items, total, page)
+        return ctx.paged(items, total)
 
     async def add(ctx: Ctx) -> None:
-        member_ids = dedupe(getattr(await body_of(ctx, single), key))
+        member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
             await lock_role(conn, ctx)
@@ -133,7 +132,7 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
         await rules.write(ctx.db, work)
 
     async def replace(ctx: Ctx) -> None:
-        member_ids = dedupe(getattr(await body_of(ctx, empty_ok), key))
+        member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
             if not await lock_role(conn, ctx, needed=bool(member_ids)):
@@ -154,10 +153,10 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
     name = kind.replace("-", "_")
     for fn, verb in ((list_, "list"), (add, "add"), (replace, "replace"), (remove, "remove")):
         fn.__name__ = fn.__qualname__ = f"{verb}_role_{name}"
-    route(router.get(path))(list_)
-    route(router.post(path))(add)
-    route(router.put(path, status=204))(replace)
-    route(router.delete(f"{path}/{{{param}}}"))(remove)
+    router.get(path, paged="optional")(list_)
+    router.post(path, body=single)(add)
+    router.put(path, status=204, body=empty_ok)(replace)
+    router.delete(f"{path}/{{{param}}}")(remove)
 
 
 _relation_routes("scopes", "organizationScopeIds", "organizationScopeId")

@@ -194,7 +194,7 @@ def patch_values(body: web.Body, columns: dict[str, str]) -> dict[str, Any]:
     return {column: getattr(body, key) for key, column in columns.items() if key in body.model_fields_set}
 
 
-class MemberQuery(web.Body):
+class MemberQuery(web.Query):
     q: str = None  # type: ignore[assignment]
     organizationRoleId: Id = None  # type: ignore[assignment]
 
