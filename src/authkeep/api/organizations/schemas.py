@@ -236,6 +236,12 @@ class InvitationCreate(web.Body):
     messagePayload: MessagePayload | Literal[False] = False
 
 
+class InvitationQuery(web.Query):
+    organizationId: str | None = None
+    inviterId: str | None = None
+    invitee: str | None = None
+
+
 class InvitationStatus(web.Body):
     acceptedUserId: Annotated[str, Field(max_length=21)] | None = None
     status: Literal["Accepted", "Revoked"]
