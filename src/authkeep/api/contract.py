@@ -144,7 +144,8 @@ def retryable(exc: DBAPIError) -> bool:
 
 async def run(handler: Handler, ctx: Ctx) -> Any:
     """Runs the handler, again after a retryable database error if nothing was committed yet
-    (`store.db.commits`): a rolled-back request leaves no trace, a committed one must not repeat."""
+    (`store.db.commits`): a rolled-back request leaves no trace, a committed one must not repeat.
+    Commits count in the request's own task; writes in tasks it spawns are not seen."""
     start = commits.get()
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -175,6 +176,11 @@ def _finish(request: Request, response: Response, limit_headers: dict[str, str])
     if limit_headers:
         response.headers.update(limit_headers)
     return response
+
+
+def _error(exc: LogtoError, limit_headers: dict[str, str]) -> Response:
+    # An error may carry headers of its own (e.g. Retry-After on a 503).
+    return json_response(exc.body(), exc.status, {**limit_headers, **(getattr(exc, "headers", None) or {})})
 
 
 def _limited(unavailable: bool) -> LogtoError:
@@ -223,16 +229,12 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                 ctx.body = await web.read_body(request, body)
             result = await run(handler, ctx)
         except LogtoError as exc:
-            response = json_response(exc.body(), exc.status)
-            response.headers.update(limit_headers)
-            return response
+            return _error(exc, limit_headers)
         except DBAPIError as exc:
             mapped = map_db_error(exc)
             if mapped is None:
                 raise
-            response = json_response(mapped.body(), mapped.status)
-            response.headers.update(limit_headers)
-            return response
+            return _error(mapped, limit_headers)
         if isinstance(result, Response):
             response = result
             fresh = "etag" not in response.headers  # a handler may tag a fixed document itself
