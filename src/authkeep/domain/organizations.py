@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.dberrors import map_db_error
 from authkeep.errors import LogtoError, render
+from authkeep.store import organization_roles as role_store
 from authkeep.store import organizations as store
 from authkeep.store import tables
 from authkeep.store.db import Database
@@ -163,6 +164,30 @@ async def lock_organization(conn: AsyncConnection, tenant_id: str, org_id: str, 
 async def check_existing(conn: AsyncConnection, table: Table, tenant_id: str, wanted: list[str]) -> None:
     """Every id of `wanted` (deduplicated) is a row of `table`, else the FK violation."""
     found = await store.existing_ids(conn, table, tenant_id, wanted)
+    if len(found) < len(set(wanted)):
+        raise foreign_key_error()
+
+
+JIT_TABLES = {"roles": tables.organization_roles, "sso-connectors": tables.sso_connectors}
+
+
+async def check_jit_targets(conn: AsyncConnection, kind: str, tenant_id: str, wanted: list[str]) -> None:
+    """The organization roles or SSO connectors of a just-in-time rule exist."""
+    await check_existing(conn, JIT_TABLES[kind], tenant_id, wanted)
+
+
+async def lock_role(conn: AsyncConnection, tenant_id: str, role_id: str, needed: bool = True) -> bool:
+    """Locks an organization role for a change of its relations; missing: the FK violation
+    when rows would reference it (`needed`)."""
+    found = await role_store.find_role(conn, tenant_id, role_id, lock=True) is not None
+    if not found and needed:
+        raise foreign_key_error()
+    return found
+
+
+async def check_role_targets(conn: AsyncConnection, kind: str, tenant_id: str, wanted: list[str]) -> None:
+    """The organization scopes or resource scopes (`kind`) of a role exist."""
+    found = await role_store.relation_targets_existing(conn, kind, tenant_id, wanted)
     if len(found) < len(set(wanted)):
         raise foreign_key_error()
 

@@ -13,7 +13,6 @@ from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import not_exists_with_id, not_found
 from authkeep.store import organizations as store
-from authkeep.store import tables as T
 
 router = ApiRouter(policy="management", family="organizations")
 TABLE = "organizations"
@@ -73,7 +72,7 @@ async def remove_email_domain(ctx: Ctx) -> None:
         raise not_found()
 
 
-def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
+def _jit_routes(kind: str, key: str, param: str) -> None:
     """GET/POST/PUT/DELETE of a two-id JIT relation (SchemaRouter's `addRelationRoutes`)."""
     single, empty_ok = {
         "roles": (schemas.OrganizationRoleIds, schemas.OrganizationRoleIdsOrEmpty),
@@ -98,7 +97,7 @@ def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
 
         async def work(conn: AsyncConnection) -> None:
             await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"))
-            await rules.check_existing(conn, table, ctx.tenant_id, member_ids)
+            await rules.check_jit_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.add_jit(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
@@ -109,7 +108,7 @@ def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
         async def work(conn: AsyncConnection) -> None:
             if not await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"), needed=bool(member_ids)):
                 return
-            await rules.check_existing(conn, table, ctx.tenant_id, member_ids)
+            await rules.check_jit_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.replace_jit(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
@@ -131,5 +130,5 @@ def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
     router.delete(f"{path}/{{{param}}}")(remove)
 
 
-_jit_routes("roles", "organizationRoleIds", "organizationRoleId", T.organization_roles)
-_jit_routes("sso-connectors", "ssoConnectorIds", "ssoConnectorId", T.sso_connectors)
+_jit_routes("roles", "organizationRoleIds", "organizationRoleId")
+_jit_routes("sso-connectors", "ssoConnectorIds", "ssoConnectorId")

@@ -31,12 +31,6 @@ async def list_roles(ctx: Ctx) -> Response:
     return ctx.paged(items, total)
 
 
-async def _check_targets(conn: AsyncConnection, ctx: Ctx, kind: str, member_ids: list[str]) -> None:
-    found = await store.relation_targets_existing(conn, kind, ctx.tenant_id, member_ids)
-    if len(found) < len(set(member_ids)):
-        raise rules.foreign_key_error()
-
-
 @router.post("/organization-roles", body=schemas.OrganizationRoleCreate)
 async def create_role(ctx: Ctx) -> dict[str, Any]:
     """The role and its initial scopes in one transaction (none of it stays on an FK error)."""
@@ -52,8 +46,8 @@ async def create_role(ctx: Ctx) -> dict[str, Any]:
 
     async def work(conn: AsyncConnection) -> Any:
         row = await store.insert_role(conn, values)
-        await _check_targets(conn, ctx, "scopes", scope_ids)
-        await _check_targets(conn, ctx, "resource-scopes", resource_scope_ids)
+        await rules.check_role_targets(conn, "scopes", ctx.tenant_id, scope_ids)
+        await rules.check_role_targets(conn, "resource-scopes", ctx.tenant_id, resource_scope_ids)
         await store.add_role_relations(conn, "scopes", ctx.tenant_id, row.id, scope_ids)
         await store.add_role_relations(conn, "resource-scopes", ctx.tenant_id, row.id, resource_scope_ids)
         return row
@@ -104,12 +98,6 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
     lister = {"scopes": store.role_scopes, "resource-scopes": store.role_resource_scopes}[kind]
     path = f"/organization-roles/{{id}}/{kind}"
 
-    async def lock_role(conn: AsyncConnection, ctx: Ctx, needed: bool = True) -> bool:
-        found = await store.find_role(conn, ctx.tenant_id, ctx.param("id"), lock=True) is not None
-        if not found and needed:
-            raise rules.foreign_key_error()
-        return found
-
     async def list_(ctx: Ctx) -> Response:
         page = ctx.page
 
@@ -125,8 +113,8 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
         member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
-            await lock_role(conn, ctx)
-            await _check_targets(conn, ctx, kind, member_ids)
+            await rules.lock_role(conn, ctx.tenant_id, ctx.param("id"))
+            await rules.check_role_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.add_role_relations(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
@@ -135,16 +123,16 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
         member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
-            if not await lock_role(conn, ctx, needed=bool(member_ids)):
+            if not await rules.lock_role(conn, ctx.tenant_id, ctx.param("id"), needed=bool(member_ids)):
                 return
-            await _check_targets(conn, ctx, kind, member_ids)
+            await rules.check_role_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.replace_role_relations(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
 
     async def remove(ctx: Ctx) -> None:
         async def work(conn: AsyncConnection) -> bool:
-            await lock_role(conn, ctx, needed=False)
+            await rules.lock_role(conn, ctx.tenant_id, ctx.param("id"), needed=False)
             return await store.remove_role_relation(conn, kind, ctx.tenant_id, ctx.param("id"), ctx.param(param))
 
         if not await rules.write(ctx.db, work):
