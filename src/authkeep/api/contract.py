@@ -144,7 +144,8 @@ def retryable(exc: DBAPIError) -> bool:
 
 async def run(handler: Handler, ctx: Ctx) -> Any:
     """Runs the handler, again after a retryable database error if nothing was committed yet
-    (`store.db.commits`): a rolled-back request leaves no trace, a committed one must not repeat."""
+    (`store.db.commits`): a rolled-back request leaves no trace, a committed one must not repeat.
+    Commits count in the request's own task; writes in tasks it spawns are not seen."""
     start = commits.get()
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -178,9 +179,8 @@ def _finish(request: Request, response: Response, limit_headers: dict[str, str])
 
 
 def _error(exc: LogtoError, limit_headers: dict[str, str]) -> Response:
-    response = json_response(exc.body(), exc.status, exc.headers or None)
-    response.headers.update(limit_headers)
-    return response
+    # An error may carry headers of its own (e.g. Retry-After on a 503).
+    return json_response(exc.body(), exc.status, {**limit_headers, **(exc.headers)})
 
 
 def _limited(unavailable: bool) -> LogtoError:
