@@ -87,7 +87,7 @@ class PoolBudget:
 
 def create_engine(url: str, budget: PoolBudget | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **JSON_CODEC)
         _install_sqlite_hooks(engine)
         return engine
     budget = budget or PoolBudget.split(DEFAULT_POOL_SIZE)
@@ -98,6 +98,7 @@ def create_engine(url: str, budget: PoolBudget | None = None) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=POOL_TIMEOUT,
         pool_pre_ping=False,
+        hide_parameters=True,  # bound values never reach error messages or logs
         connect_args={"timeout": CONNECT_TIMEOUT, "server_settings": {"jit": "off", **changes.APP_SETTING}},
     )
 
