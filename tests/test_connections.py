@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from authkeep.config import load_settings
 from authkeep.dberrors import map_db_error
 from authkeep.store.db import DEFAULT_POOL_SIZE, MIN_POOL_SIZE, PoolBudget
 from tests.conftest import IN_CI, unique
@@ -41,6 +42,19 @@ def test_the_budget_adds_up() -> None:
         assert min(b.listen, b.notify, b.engine, b.reads, b.writes) >= 1
         assert b.engine >= 2  # a transaction may read through a second connection
     assert PoolBudget.split(1).total == MIN_POOL_SIZE
+
+
+def test_settings_carry_the_budget_and_the_listen_url() -> None:
+    env = {"AUTHKEEP_SECRET_KEY": "k" * 40, "AUTHKEEP_DATABASE_URL": "postgresql://app@pgbouncer:6432/auth",
+           "AUTHKEEP_DATABASE_POOL_SIZE": "7", "AUTHKEEP_LISTEN_DATABASE_URL": "postgres://app@db:5432/auth"}
+    db = load_settings(env).database()  # builds engines only; connects to nothing
+    assert db.budget == PoolBudget.split(7)
+    assert db.engine.pool.size() == db.budget.engine  # type: ignore[attr-defined]
+    assert (db.engine.url.host, db.engine.url.port) == ("pgbouncer", 6432)
+    assert (db.listen_url.host, db.listen_url.port, db.listen_url.database) == ("db", 5432, "auth")
+    default = load_settings({"AUTHKEEP_SECRET_KEY": "k" * 40, "AUTHKEEP_DATABASE_URL": "postgresql://app@db/auth"})
+    assert default.database_pool_size == DEFAULT_POOL_SIZE
+    assert default.database().listen_url == default.database().engine.url
 
 
 def test_database_errors_are_mapped_by_kind_not_by_input() -> None:
