@@ -109,7 +109,6 @@ def create_engine(url: str, budget: PoolBudget | None = None) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=POOL_TIMEOUT,
         pool_pre_ping=False,
-        hide_parameters=True,  # bound values never reach error messages or logs
         connect_args={"timeout": CONNECT_TIMEOUT, "server_settings": {"jit": "off", **changes.APP_SETTING}},
     )
 
