@@ -76,6 +76,17 @@ def test_write_publishes_after_commit_only_and_per_family() -> None:
             assert len(seen) == 1 and commits.get() == before + 1  # nothing published
             assert db.token(("users",)) == users
 
+            # Every table counts its changes (migration 0007), for other processes to see.
+            async with db.read() as conn:
+                names = {r[0] for r in await conn.exec_driver_sql("SELECT name FROM authkeep_table_versions")}
+                found = await conn.exec_driver_sql(
+                    "SELECT tbl_name, count(*) FROM sqlite_master WHERE type = 'trigger' "
+                    "AND name LIKE 'authkeep_change_feed_%' GROUP BY tbl_name"
+                )
+                triggers = dict(found.all())
+            assert names == set(tables.metadata.tables) == set(triggers)
+            assert set(triggers.values()) == {3}
+
             # SQLite: another process's write is seen through data_version and the table counters.
             assert db.observe()
             roles, users = db.token(("roles",)), db.token(("users",))
