@@ -94,8 +94,9 @@ async def _no_reset(_conn: Any) -> None:
     no session state needs resetting (saves a round trip per request)."""
 
 
-def _before_execute(conn: Connection, clause: Any, *_args: Any) -> None:
-    events.record(conn, clause)
+def _before_cursor_execute(conn: Connection, _cursor: Any, sql: str, _params: Any, context: Any, _many: bool) -> None:
+    compiled = getattr(context, "compiled", None)
+    events.record(conn, sql, compiled.statement if compiled is not None else None)
 
 
 class _Prepared:
@@ -129,7 +130,7 @@ class Database:
         self._announcer = None if self.is_sqlite else changes.Announcer(self.engine.url, self.origin)
         self._listener: changes.Listener | None = None
         self._table_versions: dict[str, int] = {}
-        event.listen(self.engine.sync_engine, "before_execute", _before_execute)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _before_cursor_execute)
         self._sqlite_version: tuple[sqlite3.Connection, int] | None = None
         self._prepared: dict[int, _Prepared] = {}
         self._pool: Any = None
