@@ -34,6 +34,9 @@ def test_deletes_reach_the_families_their_foreign_keys_cascade_to() -> None:
     assert events._statement_events("SELECT 1") == []
     assert events._statement_events("UPDATE roles SET name = 'x'")[0].families == {"roles"}
     assert events._statement_events("WITH x AS (DELETE FROM roles) SELECT 1")[0].families is events.ALL
+    # A table declared by a module imported later still has its own families.
+    assert events._statement_events("DELETE FROM passcodes")[0].families == {"codes"}
+    assert events._statement_events("DELETE FROM no_such_table")[0].families is events.ALL
 
 
 def test_notification_payloads() -> None:
@@ -67,6 +70,9 @@ def test_write_publishes_after_commit_only_and_per_family() -> None:
             assert [(e.entity, e.action) for e in seen[0]] == [("roles", "insert"), ("role", "created")]
             assert db.token(("roles",)) > roles and db.token(("users",)) == users
             assert commits.get() == before + 1
+            everything = db.token(())  # a reader that names no families is stale after any write
+            db.changed({"messages"})
+            assert db.token(()) > everything
 
             roles = db.token(("roles",))
             with pytest.raises(RuntimeError):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -190,9 +190,12 @@ class Database:
         for family in touched:
             self._generations[family] = self._generations.get(family, 0) + 1
 
-    def token(self, families: Iterable[str]) -> int:
-        """Changes whenever any of `families` (or everything) changed: counters only grow."""
+    def token(self, families: Collection[str]) -> int:
+        """Changes whenever any of `families` (or everything) changed: counters only grow.
+        No families named: what is read is unknown, so any change counts."""
         gens = self._generations
+        if not families:
+            return self._all + sum(gens.values())
         return self._all + sum(gens.get(f, 0) for f in families)
 
     def observe(self) -> bool:

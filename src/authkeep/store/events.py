@@ -25,7 +25,10 @@ from sqlalchemy.sql.elements import TextClause
 
 from authkeep.store import tables
 
-FAMILIES = ("applications", "resources", "roles", "users", "organizations", "configs", "console", "messages")
+FAMILIES = (
+    "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
+    "sign_in", "connectors", "codes",
+)
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
 
@@ -72,6 +75,16 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "message_sends": ("messages",),
     "console_admins": ("console",),
     "console_sessions": ("console",),
+    # Sign-in experience and connectors (their tables are declared in later modules).
+    "sign_in_experiences": ("sign_in",),
+    "account_centers": ("sign_in",),
+    "custom_phrases": ("sign_in",),
+    "custom_profile_fields": ("sign_in",),
+    "captcha_providers": ("sign_in",),
+    "connectors": ("connectors",),
+    "email_templates": ("connectors",),
+    "passcodes": ("codes",),
+    "one_time_tokens": ("codes",),
 }
 
 
@@ -108,11 +121,21 @@ def _closure(reached: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     return {name: touch(f for t in found for f in table_families(t)) for name, found in reached.items()}
 
 
-_FAMILIES_ON = {
-    "insert": {name: table_families(name) for name in tables.metadata.tables},
-    "update": _closure(_cascades("onupdate")),
-    "delete": _closure(_cascades("ondelete")),
-}
+_built: tuple[int, dict[str, dict[str, frozenset[str]]]] = (-1, {})
+
+
+def _families_on(action: str, table: str) -> frozenset[str]:
+    """Built on first use (tables declared in modules imported later count too), and again
+    whenever the metadata has grown."""
+    global _built
+    if _built[0] != len(tables.metadata.tables):
+        _built = (len(tables.metadata.tables), {
+            "insert": {name: table_families(name) for name in tables.metadata.tables},
+            "update": _closure(_cascades("onupdate")),
+            "delete": _closure(_cascades("ondelete")),
+        })
+    found = _built[1][action].get(table)
+    return found if found is not None else table_families(table)
 
 
 def families_of_item(item: str) -> frozenset[str]:
@@ -162,7 +185,7 @@ def stop(conn: AsyncConnection) -> None:
 
 
 def _table_event(name: str, action: str) -> Event:
-    return Event(name, action, families=_FAMILIES_ON[action].get(name, ALL))
+    return Event(name, action, families=_families_on(action, name))
 
 
 def _dml_event(stmt: UpdateBase) -> Event:
