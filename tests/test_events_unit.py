@@ -74,12 +74,20 @@ def test_write_publishes_after_commit_only_and_per_family() -> None:
             db.changed({"messages"})
             assert db.token(()) > everything
 
+            def broken(_found: Sequence[events.Event]) -> None:
+                raise ValueError("a subscriber's bug")
+
+            db.subscribe(broken)  # must not turn a committed write into an error
+            async with db.write() as conn:
+                await conn.execute(update(tables.roles).where(tables.roles.c.id == "role1").values(description="x"))
+            assert [(e.entity, e.action) for e in seen[1]] == [("roles", "update")]
+
             roles = db.token(("roles",))
             with pytest.raises(RuntimeError):
                 async with db.write() as conn:
                     await conn.execute(insert(tables.roles).values(**_role(2)))
                     raise RuntimeError("rolled back")
-            assert len(seen) == 1 and commits.get() == before + 1  # nothing published
+            assert len(seen) == 2 and commits.get() == before + 2  # nothing published
             assert db.token(("users",)) == users
 
             # Every table counts its changes (migration 0007), for other processes to see.

@@ -169,11 +169,11 @@ class Database:
         touched = events.touch(families)
         if touched:
             self.changed(touched)
-        for subscriber in self._subscribers:
+        for subscriber in self._subscribers if found else ():
             try:
                 subscriber(found)
-            except Exception:  # a subscriber must not turn a committed write into an error
-                log.exception("event subscriber failed")
+            except Exception as exc:  # noqa: BLE001 - a subscriber must not fail a committed write
+                log.error("event subscriber failed: %s", type(exc).__name__)  # no values: they may be secrets
         if touched and self._announcer is not None:
             await self._announcer.announce(touched)
 
