@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from authkeep.errors import LogtoError, render
-from authkeep.web import Body
+from authkeep.guard import Body
 
 TYPES = ("Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML")
 AppType = Literal["Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML"]
