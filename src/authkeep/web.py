@@ -90,6 +90,8 @@ class RouteSpec:
     body: type[BaseModel | dict[str, Any]] | None = None
     paged: bool | str = False  # True, False or "optional"
     search: Mapping[str, Any] | None = None  # snake_case field -> column
+    # Runs before paging, query and body are parsed, as Logto's `router.use(path, ...)` checks do.
+    before: Callable[..., Awaitable[None]] | None = None
 
 
 @dataclass
