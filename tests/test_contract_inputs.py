@@ -10,6 +10,7 @@ from pydantic import Field
 
 from authkeep import web
 from authkeep.api.contract import ApiRouter, Ctx
+from authkeep.errors import LogtoError
 from authkeep.store import tables as T
 from tests.contract_app import run_in_process
 from tests.server import Server
@@ -47,6 +48,21 @@ async def always_paged(ctx: Ctx) -> Any:
 @router.post("/named", body=Named)
 async def named(ctx: Ctx) -> Any:
     return {"name": ctx.body.name}
+
+
+async def _must_exist(ctx: Ctx) -> None:
+    if ctx.param("id") != "known":
+        raise LogtoError("entity.not_found", 404)
+
+
+@router.put("/checked/{id}", before=_must_exist, body=Named, status=200)
+async def checked_write(ctx: Ctx) -> Any:
+    return {"name": ctx.body.name}
+
+
+@router.get("/checked/{id}", before=_must_exist, paged=True, cache=False)
+async def checked_list(ctx: Ctx) -> Any:
+    return ctx.paged([], 0)
 
 
 @router.put("/object", body=dict)
@@ -123,3 +139,28 @@ def test_get_answers_carry_an_etag_and_honour_if_none_match(server: Server) -> N
         assert other.status_code == 200 and other.headers["etag"] != etag
 
     _run(server, test)
+
+
+def test_before_check_comes_ahead_of_paging_and_body(server: Server) -> None:
+    async def test(client: httpx.AsyncClient) -> None:
+        res = await client.put("/api/checked/nope", json={"name": 1})
+        assert res.status_code == 404 and res.json()["code"] == "entity.not_found"
+        assert (await client.get("/api/checked/nope?page=0")).status_code == 404
+        _invalid(await client.put("/api/checked/known", json={"name": 1}), "body")
+        assert (await client.get("/api/checked/known?page=0")).status_code == 400
+        assert (await client.put("/api/checked/known", json={"name": "x"})).json() == {"name": "x"}
+
+    _run(server, test)
+
+
+def test_applications_check_the_app_before_the_body_as_logto(api: httpx.Client) -> None:
+    """Logto's `router.use` on these paths finds the app (404) before the body is guarded."""
+    for method, path in (
+        ("PUT", "/api/applications/nope/users/nobody/consent-organizations"),
+        ("POST", "/api/applications/nope/users/nobody/consent-organizations"),
+        ("GET", "/api/applications/nope/users/nobody/consent-organizations?page=0"),
+        ("POST", "/api/applications/nope/protected-app-metadata/custom-domains"),
+    ):
+        res = api.request(method, path, json={"organizationIds": "not a list", "domain": 5})
+        assert res.status_code == 404, (method, path, res.text)
+        assert res.json()["code"] == "entity.not_exists_with_id"

@@ -12,17 +12,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authkeep.errors import LogtoError
-from authkeep.validation import (  # noqa: F401 (re-exported: routes use web.Body, web.validate, ...)
+from authkeep.guard import (
     Body,
     M,
     Query,
     Yes,
-    _not_object,
     has_nul,
     invalid_input,
+    not_object,
     validate,
     yes,
 )
+
+__all__ = ["Body", "M", "Query", "Yes", "has_nul", "invalid_input", "not_object", "validate", "yes"]
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -64,7 +66,7 @@ async def read_object(request: Request) -> dict[str, Any]:
     """Any JSON object, kept as sent (a route declared with `body=dict`)."""
     data = await read_json(request)
     if not isinstance(data, dict):
-        raise _not_object(data, "body")
+        raise not_object(data, "body")
     return data
 
 
@@ -88,6 +90,8 @@ class RouteSpec:
     body: type[BaseModel | dict[str, Any]] | None = None
     paged: bool | str = False  # True, False or "optional"
     search: Mapping[str, Any] | None = None  # snake_case field -> column
+    # Runs before paging, query and body are parsed, as Logto's `router.use(path, ...)` checks do.
+    before: Callable[..., Awaitable[None]] | None = None
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""Request models and their errors in Logto's shape (zod-like `guard.invalid_input`), without
-HTTP: the domain may validate with them; `web` reads requests into them."""
+"""Request shapes and their validation in Logto's `guard.invalid_input` form (Logto's koaGuard).
+No HTTP here: the domain may define request models on these bases; web.py reads requests."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def invalid_input(where: str, exc: ValidationError) -> LogtoError:
     )
 
 
-def _not_object(data: Any, where: str) -> LogtoError:
+def not_object(data: Any, where: str) -> LogtoError:
     received = _received(data)
     return LogtoError(
         "guard.invalid_input",
@@ -119,7 +119,7 @@ def _not_object(data: Any, where: str) -> LogtoError:
 
 def validate(model: type[M], data: Any, where: str = "body") -> M:
     if not isinstance(data, dict):
-        raise _not_object(data, where)
+        raise not_object(data, where)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -134,7 +134,6 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_nul(v) for v in value)
     return False
-
 
 
 def yes(value: str | None) -> bool:
