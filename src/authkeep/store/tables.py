@@ -636,3 +636,7 @@ user_buckets = Table(
     Column("n", BigInteger, nullable=False),
     PrimaryKeyConstraint("tenant_id", "level", "bucket", "shard"),
 )
+
+
+# Tables declared in their own modules join this metadata here, so `metadata` is always whole.
+from authkeep.store import tables_connectors, tables_sign_in  # noqa: F401
