@@ -16,7 +16,6 @@ from authkeep.store import tables_sign_in as S
 from authkeep.web import ApiRouter, Body, json_response, read_body, read_json, validate
 
 router = ApiRouter()
-errors.MESSAGES.setdefault("storage.not_configured", "Storage provider is not configured.")
 
 
 async def current(conn: Any, tenant_id: str, lock: bool = False) -> dict[str, Any]:
