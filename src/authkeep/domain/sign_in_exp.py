@@ -11,6 +11,8 @@ from authkeep import clock, errors
 from authkeep.connectors import FACTORIES
 from authkeep.domain import languages
 from authkeep.errors import LogtoError
+from authkeep.store import sign_in_exp as store
+from authkeep.store import tables_sign_in as S
 
 DEFAULT_USERNAME_POLICY = {
     "caseSensitive": True,
@@ -262,3 +264,28 @@ def connector_summaries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         target = row["metadata"].get("target") or factory.target
         out.append({"id": row["id"], "type": factory.type, "target": target, "factoryId": row["connectorId"]})
     return out
+
+
+# --- reading the stored document (routes and the Users API share these) -----------------------
+
+
+async def current(conn: Any, tenant_id: str, lock: bool = False) -> dict[str, Any]:
+    """The stored document over the seed defaults (a missing row is Logto's seed)."""
+    stored = await store.get_document(conn, S.sign_in_experiences, tenant_id, lock)
+    return {**default(tenant_id), **(stored or {}), "tenantId": tenant_id, "id": "default"}
+
+
+async def connectors(conn: Any, tenant_id: str) -> list[dict[str, Any]]:
+    return connector_summaries(await store.connector_rows(conn, tenant_id))
+
+
+async def normalize_profile_fields(conn: Any, tenant_id: str, fields: list[dict[str, Any]] | None) -> Any:
+    """Logto's `normalizeProfileFields`: duplicates refused, names missing from the catalog dropped."""
+    if not fields:
+        return fields
+    names = [f["name"] for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise errors.invalid_input(f"Duplicate profile field names: {', '.join(dupes)}")
+    known = {f["name"] for f in await store.list_fields(conn, tenant_id, names)}
+    return [f for f in fields if f["name"] in known]
