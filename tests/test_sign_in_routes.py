@@ -58,3 +58,35 @@ def test_case_conflicts_limit_is_checked(api: httpx.Client) -> None:
         res = api.get(path, params={"limit": bad})
         assert res.status_code == 400 and res.json()["code"] == "guard.invalid_input", bad
     assert api.get(path, params={"limit": " 5 "}).status_code == 200
+
+
+def _case_sensitive(api: httpx.Client, sensitive: bool) -> None:
+    policy = dict(api.get("/api/sign-in-exp").json()["usernamePolicy"], caseSensitive=sensitive)
+    res = api.patch("/api/sign-in-exp", json={"usernamePolicy": policy})
+    assert res.status_code == 200 and res.json()["usernamePolicy"]["caseSensitive"] is sensitive, res.text
+
+
+def test_users_api_honours_username_case_policy(api: httpx.Client) -> None:
+    def create(username: str, **more: str) -> httpx.Response:
+        return api.post("/api/users", json={"username": username, **more})
+
+    first = create("Case_Owner")
+    assert first.status_code == 200, first.text
+    twin = create("case_owner")  # case-sensitive (the default): a different user
+    assert twin.status_code == 200, twin.text
+    assert api.delete(f"/api/users/{twin.json()['id']}").status_code == 204
+    other = create("Someone_Else").json()
+
+    _case_sensitive(api, False)
+    for name in ("case_owner", "CASE_OWNER"):
+        res = create(name, primaryEmail=f"{name}@example.com")
+        assert res.status_code == 422 and res.json()["code"] == "user.username_already_in_use", res.text
+    res = api.patch(f"/api/users/{other['id']}", json={"username": "CASE_owner"})
+    assert res.status_code == 422 and res.json()["code"] == "user.username_already_in_use", res.text
+    own = api.patch(f"/api/users/{first.json()['id']}", json={"username": "case_OWNER"})
+    assert own.status_code == 200 and own.json()["username"] == "case_OWNER"
+    assert create("Brand_New").status_code == 200
+
+    _case_sensitive(api, True)
+    again = create("CASE_OWNER")
+    assert again.status_code == 200, again.text

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import copy
 import re
+import weakref
 from typing import Any
 
 from authkeep import clock, errors
+from authkeep.cache import WriteAwareCache
 from authkeep.connectors import FACTORIES
 from authkeep.domain import languages
 from authkeep.errors import LogtoError
 from authkeep.store import sign_in_exp as store
 from authkeep.store import tables_sign_in as S
+from authkeep.store.db import Database
 
 DEFAULT_USERNAME_POLICY = {
     "caseSensitive": True,
@@ -289,3 +292,21 @@ async def normalize_profile_fields(conn: Any, tenant_id: str, fields: list[dict[
         raise errors.invalid_input(f"Duplicate profile field names: {', '.join(dupes)}")
     known = {f["name"] for f in await store.list_fields(conn, tenant_id, names)}
     return [f for f in fields if f["name"] in known]
+
+
+# Per database: tenant -> `usernamePolicy.caseSensitive`, dropped when the sign-in tables change.
+_CASE_POLICY: weakref.WeakKeyDictionary[Database, WriteAwareCache[str, bool]] = weakref.WeakKeyDictionary()
+
+
+async def usernames_case_sensitive(db: Database, tenant_id: str) -> bool:
+    """Whether usernames differing only by case are different users (the Users API asks on
+    every create that carries a username, so the answer is cached)."""
+    cache = _CASE_POLICY.get(db)
+    if cache is None:
+        cache = _CASE_POLICY[db] = WriteAwareCache(db, 300.0, ("sign_in",), size=1024)
+
+    async def load() -> bool:
+        async with db.read() as conn:
+            return await store.username_case_sensitive(conn, tenant_id)
+
+    return bool(await cache.load(tenant_id, load))
