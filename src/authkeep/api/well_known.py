@@ -11,7 +11,6 @@ from authkeep.connectors import FACTORIES
 from authkeep.domain import account_center, languages
 from authkeep.domain import sign_in_exp as sie
 from authkeep.domain.captcha import public_config
-from authkeep.domain.sign_in_exp import current
 from authkeep.store import sign_in_exp as store
 from authkeep.web import Query, json_response
 
@@ -73,7 +72,7 @@ _EXPERIENCE_READS = ("sign_in", "connectors", "organizations")
 async def full_sign_in_experience(ctx: Ctx) -> object:
     tenant_id = ctx.tenant_id
     async with ctx.db.read() as conn:
-        doc = await current(conn, tenant_id)
+        doc = await sie.current(conn, tenant_id)
         org_id = ctx.q.organizationId
         org = await store.organization_branding(conn, tenant_id, org_id) if org_id else None
         rows = await store.connector_rows(conn, tenant_id)
@@ -138,7 +137,7 @@ def _pick_language(candidates: list[str], custom: list[str]) -> str:
 async def phrases(ctx: Ctx) -> Response:
     tenant_id = ctx.tenant_id
     async with ctx.db.read() as conn:
-        info = (await current(conn, tenant_id))["languageInfo"]
+        info = (await sie.current(conn, tenant_id))["languageInfo"]
         custom = await store.phrase_tags(conn, tenant_id)
         candidates = (ctx.q.lng or "").split()
         if info["autoDetect"]:
