@@ -31,11 +31,6 @@ ANONYMOUS = {
     ("get", "/api/status"),
     ("get", "/api/swagger.json"),
     ("get", "/api/.well-known/management.openapi.json"),
-    # api/well_known.py: the public sign-in documents
-    ("get", "/api/.well-known/sign-in-exp"),
-    ("get", "/api/.well-known/experience"),
-    ("get", "/api/.well-known/phrases"),
-    ("get", "/api/.well-known/account-center"),
 }
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from authkeep import dberrors
-from authkeep.api import ROUTERS, status, well_known
+from authkeep.api import ROUTERS, status
 from authkeep.api.contract import endpoint
 from authkeep.api.fallback import ExactRoute
 from authkeep.config import Settings, load_settings
@@ -62,7 +62,7 @@ def api_routes() -> list[Route]:
         _dotall(Route(spec.path, endpoint(spec), methods=[spec.method]))
         for router in (status.router, *ROUTERS)
         for spec in router.routes
-    ] + [_dotall(route) for route in well_known.ROUTES]
+    ]
 
 
 async def _oidc_not_found(scope: Any, receive: Any, send: Any) -> None:

@@ -120,6 +120,79 @@ MESSAGES: dict[str, str] = {
     "oidc.key_required": "At least one key is required.",
     "oidc.key_not_found": "The key with ID {id} is not found.",
     "oidc.only_previous_key_can_be_deleted": "Only the previous key can be deleted.",
+    # sign-in experience and phrases
+    "sign_in_experiences.enabled_connector_not_found": "Enabled {type} connector not found.",
+    "sign_in_experiences.passwordless_requires_verify": "Must enable verify for email/phone sign up identifier.",
+    "sign_in_experiences.code_sign_in_must_be_enabled": (
+        "Verification code sign in must be enabled when set a password is not required in sign up."
+    ),
+    "sign_in_experiences.unsupported_default_language": "This language - {language} is not supported at the moment.",
+    "sign_in_experiences.at_least_one_authentication_factor": "You have to select at least one authentication factor.",
+    "sign_in_experiences.backup_code_cannot_be_enabled_alone": "Backup code cannot be enabled alone.",
+    "sign_in_experiences.duplicated_mfa_factors": "Duplicated MFA factors.",
+    "sign_in_experiences.email_verification_code_cannot_be_used_for_mfa": (
+        "Email verification code cannot be used for MFA when email verification is enabled for sign-in."
+    ),
+    "sign_in_experiences.phone_verification_code_cannot_be_used_for_mfa": (
+        "SMS verification code cannot be used for MFA when SMS verification is enabled for sign-in."
+    ),
+    "sign_in_experiences.email_verification_code_cannot_be_used_for_sign_in": (
+        "Email verification code cannot be used for sign-in when it is enabled for MFA."
+    ),
+    "sign_in_experiences.phone_verification_code_cannot_be_used_for_sign_in": (
+        "SMS verification code cannot be used for sign-in when it is enabled for MFA."
+    ),
+    "sign_in_experiences.adaptive_mfa_requires_mfa": "MFA must be enabled before enabling adaptive MFA.",
+    "sign_in_experiences.adaptive_mfa_requires_non_skippable_policy": (
+        "Adaptive MFA requires a non-skippable MFA prompt policy. "
+        "Use PromptOnlyAtSignInMandatory or PromptAtSignInAndSignUpMandatory."
+    ),
+    "sign_in_experiences.non_adaptive_mfa_requires_skippable_policy": (
+        "When adaptive MFA is disabled, MFA prompt policy must be skippable. "
+        "Do not use PromptOnlyAtSignInMandatory or PromptAtSignInAndSignUpMandatory."
+    ),
+    "sign_in_experiences.invalid_custom_email_blocklist_format": (
+        "Invalid custom email blocklist items: {items}. Each item must be a valid email address or "
+        "email domain, e.g., foo@example.com or @example.com."
+    ),
+    "sign_in_experiences.duplicated_sign_up_identifiers": "Duplicate sign-up identifiers detected.",
+    "sign_in_experiences.missing_sign_up_identifiers": "Primary sign-up identifier cannot be empty.",
+    "sign_in_experiences.forgot_password_method_requires_connector": (
+        "Forgot password method requires a corresponding {method} connector to be configured."
+    ),
+    "sign_in_experiences.password_expiration_requires_forgot_password": (
+        "Password expiration requires at least one forgot password method with a valid connector."
+    ),
+    "sign_in_experiences.password_expiration_invalid_period_days": (
+        "Valid period days must be a positive integer when password expiration is enabled."
+    ),
+    "sign_in_experiences.username_policy_case_conflicts_exist": (
+        "Cannot switch to case-insensitive usernames while usernames that differ only by case exist. "
+        "Resolve the conflicts and try again."
+    ),
+    "localization.cannot_delete_default_language": (
+        "{languageTag} is set as your default language and can’t be deleted."
+    ),
+    "localization.invalid_translation_structure": "Invalid data schemas. Please check your input and try again.",
+    # custom profile fields
+    "custom_profile_fields.entity_not_exists_with_names": "Cannot find entities with the given names: {names}",
+    "custom_profile_fields.invalid_min_max_input": "Invalid min and max input.",
+    "custom_profile_fields.invalid_default_value": "Invalid default value.",
+    "custom_profile_fields.invalid_options": "Invalid field options.",
+    "custom_profile_fields.invalid_regex_format": "Invalid regex format.",
+    "custom_profile_fields.invalid_address_components": "Invalid address components.",
+    "custom_profile_fields.invalid_fullname_components": "Invalid fullname components.",
+    "custom_profile_fields.invalid_sub_component_type": "Invalid sub-component type.",
+    "custom_profile_fields.name_exists": "Field already exists with the given name.",
+    "custom_profile_fields.invalid_name": "Invalid field name, only letters or numbers are allowed, case sensitive.",
+    "custom_profile_fields.name_conflict_sign_in_identifier": (
+        "Invalid field name. Reserved sign-in identifier key(s): {name}."
+    ),
+    "custom_profile_fields.name_conflict_built_in_prop": (
+        "Invalid field name. Reserved built-in user profile property name(s): {name}."
+    ),
+    "custom_profile_fields.name_conflict_custom_data": "Invalid field name. Reserved custom data key(s): {name}.",
+    "storage.not_configured": "Storage provider is not configured.",
 }
 
 

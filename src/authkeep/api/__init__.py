@@ -17,10 +17,11 @@ from authkeep.api import (
     sign_in_exp,
     users,
     verification_codes,
+    well_known,
 )
 
 ROUTERS = [applications.router, resources.router, roles.router, *users.ROUTERS, configs.router]
 ROUTERS += organizations.ROUTERS
 ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.router, account_center.router]
-ROUTERS += [captcha_provider.router, configs_more.router]
+ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]

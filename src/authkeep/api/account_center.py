@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from authkeep.api.context import Ctx
-from authkeep.api.sign_in_exp import normalize_profile_fields
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.sign_in_exp_models import Named
+from authkeep.domain.account_center import current
+from authkeep.domain.sign_in_exp import normalize_profile_fields
 from authkeep.store import sign_in_exp as store
 from authkeep.store import tables_sign_in as S
-from authkeep.web import ApiRouter, Body, read_json, validate
+from authkeep.web import Body
 
-router = ApiRouter()
+router = ApiRouter(policy="management", family="sign_in")
 Control = Literal["Off", "ReadOnly", "Edit"]
-
-
-def default(tenant_id: str) -> dict[str, Any]:
-    """Logto's `createDefaultAccountCenter` with the table defaults."""
-    return {
-        "tenantId": tenant_id,
-        "id": "default",
-        "enabled": False,
-        "fields": {},
-        "webauthnRelatedOrigins": [],
-        "deleteAccountUrl": None,
-        "customCss": None,
-        "profileFields": None,
-    }
-
-
-async def current(conn: Any, tenant_id: str) -> dict[str, Any]:
-    stored = await store.get_document(conn, S.account_centers, tenant_id)
-    return {**default(tenant_id), **(stored or {}), "tenantId": tenant_id, "id": "default"}
 
 
 def _delete_url(value: str) -> str:
@@ -74,10 +56,10 @@ async def get_account_center(ctx: Ctx) -> object:
         return await current(conn, ctx.tenant_id)
 
 
-@router.patch("/account-center")
+@router.patch("/account-center", body=AccountCenterPatch)
 async def patch_account_center(ctx: Ctx) -> object:
-    raw = await read_json(ctx.request)
-    body = validate(AccountCenterPatch, raw)
+    body: AccountCenterPatch = ctx.body
+    sent = body.model_fields_set
     async with ctx.db.write() as conn:
         doc = await current(conn, ctx.tenant_id)
         if body.enabled is not None:
@@ -86,11 +68,11 @@ async def patch_account_center(ctx: Ctx) -> object:
             doc["fields"] = body.fields.model_dump(exclude_none=True)
         if body.webauthnRelatedOrigins is not None:
             doc["webauthnRelatedOrigins"] = list(dict.fromkeys(body.webauthnRelatedOrigins))
-        if "deleteAccountUrl" in raw:
+        if "deleteAccountUrl" in sent:
             doc["deleteAccountUrl"] = body.deleteAccountUrl or None
-        if "customCss" in raw:
+        if "customCss" in sent:
             doc["customCss"] = body.customCss
-        if "profileFields" in raw:
+        if "profileFields" in sent:
             fields = None if body.profileFields is None else [f.model_dump() for f in body.profileFields]
             doc["profileFields"] = await normalize_profile_fields(conn, ctx.tenant_id, fields)
         await store.put_document(conn, S.account_centers, ctx.tenant_id, doc)

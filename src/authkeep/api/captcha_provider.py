@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict
 
 from authkeep import clock, ids
-from authkeep.api.context import Ctx
-from authkeep.api.sign_in_exp import current as current_sie
+from authkeep.api.contract import ApiRouter, Ctx
+from authkeep.domain import captcha
+from authkeep.domain.sign_in_exp import current as current_sie
 from authkeep.errors import LogtoError
 from authkeep.store import sign_in_exp as store
 from authkeep.store import tables_sign_in as S
-from authkeep.web import ApiRouter, Body, read_body
+from authkeep.web import Body
 
-router = ApiRouter()
+router = ApiRouter(policy="management", family="sign_in")
 
 
 class Turnstile(BaseModel):
@@ -40,31 +40,14 @@ class CaptchaBody(Body):
     config: Turnstile | Recaptcha
 
 
-def _aad(tenant_id: str) -> str:
-    return f"captcha:{tenant_id}"
-
-
 def _shape(ctx: Ctx, row: Any) -> dict[str, Any]:
-    config = orjson.loads(ctx.state.box.open(row.config, _aad(ctx.tenant_id)))
     return {
         "tenantId": ctx.tenant_id,
         "id": row.id,
-        "config": config,
+        "config": captcha.open_config(ctx.state.box, ctx.tenant_id, row.config),
         "createdAt": row.created_at,
         "updatedAt": row.updated_at,
     }
-
-
-async def public_config(box: Any, conn: Any, tenant_id: str) -> dict[str, Any] | None:
-    """What the sign-in page may see: never the secret key."""
-    row = await store.get_captcha(conn, tenant_id)
-    if row is None:
-        return None
-    config = orjson.loads(box.open(row.config, _aad(tenant_id)))
-    out = {"type": config["type"], "siteKey": config["siteKey"]}
-    if config["type"] == "RecaptchaEnterprise":
-        out.update({k: config[k] for k in ("domain", "mode") if config.get(k)})
-    return out
 
 
 @router.get("/captcha-provider")
@@ -76,11 +59,10 @@ async def get_captcha(ctx: Ctx) -> object:
     return _shape(ctx, row)
 
 
-@router.put("/captcha-provider")
+@router.put("/captcha-provider", body=CaptchaBody)
 async def put_captcha(ctx: Ctx) -> object:
-    body = await read_body(ctx.request, CaptchaBody)
-    config = body.config.model_dump(exclude_none=True)
-    sealed = ctx.state.box.seal(orjson.dumps(config).decode(), _aad(ctx.tenant_id))
+    config = ctx.body.config.model_dump(exclude_none=True)
+    sealed = captcha.seal(ctx.state.box, ctx.tenant_id, config)
     async with ctx.db.write() as conn:
         await store.put_captcha(conn, ctx.tenant_id, ids.standard_id(), sealed, clock.now_ms())
         row = await store.get_captcha(conn, ctx.tenant_id)

@@ -8,11 +8,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.store import tables as T
-from authkeep.web import ApiRouter, Body, read_body
+from authkeep.web import Body
 
-router = ApiRouter()
+# The documents live in `system_settings` (family "configs"): its GETs read that family.
+router = ApiRouter(policy="management", family="sign_in")
 _ADMIN_CONSOLE = "adminConsole"
 _ID_TOKEN = "idToken"
 _SEED: dict[str, dict[str, Any]] = {
@@ -64,30 +65,30 @@ async def _write(ctx: Ctx, conn: Any, key: str, value: dict[str, Any]) -> None:
     await conn.execute(s.insert().values(tenant_id=ctx.tenant_id, key=key, value=value))
 
 
-@router.get("/configs/admin-console")
+@router.get("/configs/admin-console", reads=("configs",))
 async def get_admin_console(ctx: Ctx) -> object:
     async with ctx.db.read() as conn:
         return await _read(ctx, conn, _ADMIN_CONSOLE)
 
 
-@router.patch("/configs/admin-console")
+@router.patch("/configs/admin-console", body=AdminConsolePatch)
 async def patch_admin_console(ctx: Ctx) -> object:
-    body = await read_body(ctx.request, AdminConsolePatch)
+    body: AdminConsolePatch = ctx.body
     async with ctx.db.write() as conn:
         value = {**(await _read(ctx, conn, _ADMIN_CONSOLE)), **body.model_dump(exclude_none=True)}
         await _write(ctx, conn, _ADMIN_CONSOLE, value)
     return value
 
 
-@router.get("/configs/id-token")
+@router.get("/configs/id-token", reads=("configs",))
 async def get_id_token(ctx: Ctx) -> object:
     async with ctx.db.read() as conn:
         return await _read(ctx, conn, _ID_TOKEN)
 
 
-@router.put("/configs/id-token")
+@router.put("/configs/id-token", body=IdTokenBody)
 async def put_id_token(ctx: Ctx) -> object:
-    body = await read_body(ctx.request, IdTokenBody)
+    body: IdTokenBody = ctx.body
     value = body.model_dump(exclude_none=True)
     async with ctx.db.write() as conn:
         await _write(ctx, conn, _ID_TOKEN, value)

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from authkeep import domain, ids
-from authkeep.api.context import Ctx
-from authkeep.api.sign_in_exp import current
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import languages
+from authkeep.domain.sign_in_exp import current
 from authkeep.errors import LogtoError
 from authkeep.store import sign_in_exp as store
-from authkeep.web import ApiRouter, read_json
 
-router = ApiRouter()
+router = ApiRouter(policy="management", family="sign_in")
 
 
 def _tag(ctx: Ctx) -> str:
@@ -85,10 +84,10 @@ async def get_phrase(ctx: Ctx) -> object:
     return found
 
 
-@router.put("/custom-phrases/{languageTag}", status=201)
+@router.put("/custom-phrases/{languageTag}", status=201, body=dict)
 async def put_phrase(ctx: Ctx) -> object:
     tag = _tag(ctx)
-    translation = _translation(await read_json(ctx.request))
+    translation = _translation(ctx.body)
     if not _strictly_partial(_english(), translation):
         raise LogtoError("localization.invalid_translation_structure", 422)
     async with ctx.db.write() as conn:

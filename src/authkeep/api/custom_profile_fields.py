@@ -7,16 +7,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from authkeep import clock, ids
-from authkeep.api.account_center import current as current_account_center
-from authkeep.api.context import Ctx
-from authkeep.api.sign_in_exp import current as current_sie
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import custom_profile_fields as fields
+from authkeep.domain.account_center import current as current_account_center
+from authkeep.domain.sign_in_exp import current as current_sie
 from authkeep.errors import LogtoError
 from authkeep.store import sign_in_exp as store
 from authkeep.store import tables_sign_in as S
-from authkeep.web import ApiRouter, read_json
+from authkeep.web import read_json
 
-router = ApiRouter()
+router = ApiRouter(policy="management", family="sign_in")
 _BATCH_LIMIT = 20
 
 
@@ -60,16 +60,16 @@ async def get_field(ctx: Ctx) -> object:
     return found
 
 
-@router.post("/custom-profile-fields")
+@router.post("/custom-profile-fields", body=dict)
 async def create_field(ctx: Ctx) -> object:
-    field = fields.parse(await read_json(ctx.request))
+    field = fields.parse(ctx.body)
     fields.validate(field)
     return (await _insert(ctx, [field]))[0]
 
 
 @router.post("/custom-profile-fields/batch")
 async def create_batch(ctx: Ctx) -> object:
-    raw = await read_json(ctx.request)
+    raw = await read_json(ctx.request)  # a JSON array: `body=` declares objects only
     if not isinstance(raw, list) or len(raw) > _BATCH_LIMIT:
         raise LogtoError(
             "guard.invalid_input", 400, type="body",
@@ -81,10 +81,10 @@ async def create_batch(ctx: Ctx) -> object:
     return await _insert(ctx, items) if items else []
 
 
-@router.put("/custom-profile-fields/{name}")
+@router.put("/custom-profile-fields/{name}", body=dict)
 async def update_field(ctx: Ctx) -> object:
     name = ctx.param("name")
-    field = fields.parse(await read_json(ctx.request), with_name=False)
+    field = fields.parse(ctx.body, with_name=False)
     fields.validate({**field, "name": name}, strict=True)
     values = {k: v for k, v in _row({**field, "name": name}).items() if k not in ("id", "name")}
     async with ctx.db.write() as conn:
@@ -113,10 +113,9 @@ async def delete_field(ctx: Ctx) -> None:
             raise LogtoError("entity.not_found", 404)
 
 
-@router.post("/custom-profile-fields/properties/sie-order", status=200)
+@router.post("/custom-profile-fields/properties/sie-order", status=200, body=dict)
 async def set_order(ctx: Ctx) -> object:
-    raw = await read_json(ctx.request)
-    order = raw.get("order") if isinstance(raw, dict) else None
+    order = ctx.body.get("order")
     ok = isinstance(order, list) and all(
         isinstance(o, dict) and isinstance(o.get("name"), str) and isinstance(o.get("sieOrder"), int)
         and not isinstance(o.get("sieOrder"), bool) and -32768 <= o["sieOrder"] <= 32767

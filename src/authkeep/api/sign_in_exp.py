@@ -3,60 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from authkeep import errors
 from authkeep.api import sign_in_exp_models as models
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import password_policy
 from authkeep.domain import sign_in_exp as sie
 from authkeep.errors import LogtoError
 from authkeep.store import sign_in_exp as store
 from authkeep.store import tables_sign_in as S
-from authkeep.web import ApiRouter, Body, json_response, read_body, read_json, validate
+from authkeep.web import Body, Query, json_response
 
-router = ApiRouter()
-errors.MESSAGES.setdefault("storage.not_configured", "Storage provider is not configured.")
-
-
-async def current(conn: Any, tenant_id: str, lock: bool = False) -> dict[str, Any]:
-    """The stored document over the seed defaults (a missing row is Logto's seed)."""
-    stored = await store.get_document(conn, S.sign_in_experiences, tenant_id, lock)
-    return {**sie.default(tenant_id), **(stored or {}), "tenantId": tenant_id, "id": "default"}
+router = ApiRouter(policy="management", family="sign_in")
 
 
-async def connectors(conn: Any, tenant_id: str) -> list[dict[str, Any]]:
-    return sie.connector_summaries(await store.connector_rows(conn, tenant_id))
-
-
-async def normalize_profile_fields(conn: Any, tenant_id: str, fields: list[dict[str, Any]] | None) -> Any:
-    """Logto's `normalizeProfileFields`: duplicates refused, names missing from the catalog dropped."""
-    if not fields:
-        return fields
-    names = [f["name"] for f in fields]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise errors.invalid_input(f"Duplicate profile field names: {', '.join(dupes)}")
-    known = {f["name"] for f in await store.list_fields(conn, tenant_id, names)}
-    return [f for f in fields if f["name"] in known]
-
-
-@router.get("/sign-in-exp")
+# The social connector targets it holds follow connector deletions.
+@router.get("/sign-in-exp", reads=("sign_in", "connectors"))
 async def get_sign_in_exp(ctx: Ctx) -> object:
     async with ctx.db.read() as conn:
-        return await current(conn, ctx.tenant_id)
+        return await sie.current(conn, ctx.tenant_id)
 
 
-@router.patch("/sign-in-exp")
+@router.patch("/sign-in-exp", body=models.SignInExpPatch)
 async def patch_sign_in_exp(ctx: Ctx) -> object:
-    raw = await read_json(ctx.request)
-    parsed = validate(models.SignInExpPatch, raw)
-    body = models.to_patch(raw, parsed)
+    body = models.to_patch(ctx.body)
     tenant = ctx.tenant_id
     async with ctx.db.write() as conn:
-        doc = await current(conn, tenant, lock=True)
+        doc = await sie.current(conn, tenant, lock=True)
         if "signUpProfileFields" in body:
-            body["signUpProfileFields"] = await normalize_profile_fields(conn, tenant, body["signUpProfileFields"])
+            body["signUpProfileFields"] = await sie.normalize_profile_fields(conn, tenant, body["signUpProfileFields"])
         policy = body.get("usernamePolicy")
         if policy and policy["caseSensitive"] is False and doc["usernamePolicy"].get("caseSensitive", True):
             total, samples = await store.username_case_conflicts(conn, tenant, 20)
@@ -66,7 +41,7 @@ async def patch_sign_in_exp(ctx: Ctx) -> object:
                     409,
                     data={"totalConflicts": total, "samples": samples},
                 )
-        found = await connectors(conn, tenant)
+        found = await sie.connectors(conn, tenant)
         tags = await store.phrase_tags(conn, tenant)
         updated = sie.apply_patch(doc, body, found, tags)
         await store.put_document(conn, S.sign_in_experiences, tenant, updated)
@@ -78,11 +53,11 @@ class CheckPassword(Body):
     userId: str | None = None
 
 
-@router.post("/sign-in-exp/default/check-password", status=200)
+@router.post("/sign-in-exp/default/check-password", status=200, body=CheckPassword)
 async def check_password(ctx: Ctx) -> object:
-    body = await read_body(ctx.request, CheckPassword)
+    body: CheckPassword = ctx.body
     async with ctx.db.read() as conn:
-        doc = await current(conn, ctx.tenant_id)
+        doc = await sie.current(conn, ctx.tenant_id)
         info = None
         if body.userId:
             info = await store.user_info(conn, ctx.tenant_id, body.userId)
@@ -99,22 +74,30 @@ async def check_password(ctx: Ctx) -> object:
     return {"result": True}
 
 
-@router.get("/sign-in-exp/username-policy/case-sensitivity-conflicts")
+class ConflictQuery(Query):
+    limit: str | None = None  # checked by hand for Logto's exact message
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 20
+    try:
+        limit = int(raw.strip()) if raw.strip() else 0
+    except ValueError:
+        limit = -1
+    if not 1 <= limit <= 100:
+        raise LogtoError(
+            "guard.invalid_input",
+            400,
+            type="query",
+            details='Error in key path "limit": Number must be between 1 and 100.',
+        )
+    return limit
+
+
+@router.get("/sign-in-exp/username-policy/case-sensitivity-conflicts", query=ConflictQuery, reads=("users",))
 async def case_conflicts(ctx: Ctx) -> object:
-    raw = ctx.query.get("limit")
-    limit = 20
-    if raw is not None:
-        try:
-            limit = int(raw.strip()) if raw.strip() else 0
-        except ValueError:
-            limit = -1
-        if not 1 <= limit <= 100:
-            raise LogtoError(
-                "guard.invalid_input",
-                400,
-                type="query",
-                details='Error in key path "limit": Number must be between 1 and 100.',
-            )
+    limit = _limit(ctx.q.limit)
     async with ctx.db.read() as conn:
         total, samples = await store.username_case_conflicts(conn, ctx.tenant_id, limit)
     return {"totalConflicts": total, "samples": samples}

@@ -278,11 +278,11 @@ def _null(key: str) -> LogtoError:
     )
 
 
-def to_patch(raw: dict[str, Any], body: SignInExpPatch) -> dict[str, Any]:
+def to_patch(body: SignInExpPatch) -> dict[str, Any]:
     """The keys the client sent, in wire shape (unset optional sub-keys left out, as zod does)."""
     out: dict[str, Any] = {}
     for key in SignInExpPatch.model_fields:
-        if key not in raw:
+        if key not in body.model_fields_set:
             continue
         value = getattr(body, key)
         if value is None and key not in NULLABLE:

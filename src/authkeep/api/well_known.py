@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from authkeep.api import account_center
-from authkeep.api.captcha_provider import public_config
-from authkeep.api.sign_in_exp import current
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.connectors import FACTORIES
-from authkeep.domain import languages
+from authkeep.domain import account_center, languages
 from authkeep.domain import sign_in_exp as sie
-from authkeep.state import AppState
+from authkeep.domain.captcha import public_config
 from authkeep.store import sign_in_exp as store
-from authkeep.web import json_response
+from authkeep.web import Query, json_response
+
+router = ApiRouter(policy="public", family="sign_in")
+
+
+class ExperienceQuery(Query):
+    organizationId: str | None = None
+
+
+class PhrasesQuery(Query):
+    lng: str | None = None
 
 
 def _connector_metadata(row: dict[str, Any]) -> dict[str, Any]:
@@ -57,16 +63,22 @@ def _organization_override(org: dict[str, Any] | None) -> dict[str, Any]:
     return over
 
 
-async def full_sign_in_experience(request: Request) -> Response:
-    state: AppState = request.app.state.authkeep
-    tenant = state.tenant_for(request)
-    async with state.db.read() as conn:
-        doc = await current(conn, tenant.id)
-        org_id = request.query_params.get("organizationId")
-        org = await store.organization_branding(conn, tenant.id, org_id) if org_id else None
-        rows = await store.connector_rows(conn, tenant.id)
-        catalog = await store.list_fields(conn, tenant.id)
-        captcha = await public_config(state.box, conn, tenant.id) if doc["captchaPolicy"].get("enabled") else None
+# Shows connectors and an organization's branding besides the sign-in tables.
+_EXPERIENCE_READS = ("sign_in", "connectors", "organizations")
+
+
+@router.get("/.well-known/sign-in-exp", query=ExperienceQuery, reads=_EXPERIENCE_READS)
+@router.get("/.well-known/experience", query=ExperienceQuery, reads=_EXPERIENCE_READS)
+async def full_sign_in_experience(ctx: Ctx) -> object:
+    tenant_id = ctx.tenant_id
+    async with ctx.db.read() as conn:
+        doc = await sie.current(conn, tenant_id)
+        org_id = ctx.q.organizationId
+        org = await store.organization_branding(conn, tenant_id, org_id) if org_id else None
+        rows = await store.connector_rows(conn, tenant_id)
+        catalog = await store.list_fields(conn, tenant_id)
+        enabled = doc["captchaPolicy"].get("enabled")
+        captcha = await public_config(ctx.state.box, conn, tenant_id) if enabled else None
     found = sie.connector_summaries(rows)
     targets = doc["socialSignInConnectorTargets"]
     social = [
@@ -88,7 +100,7 @@ async def full_sign_in_experience(request: Request) -> Response:
     )
     if captcha is not None:
         body["captchaConfig"] = captcha
-    return json_response(body)
+    return body
 
 
 def _accepted(header: str) -> list[str]:
@@ -120,18 +132,18 @@ def _pick_language(candidates: list[str], custom: list[str]) -> str:
     return "en"
 
 
-async def phrases(request: Request) -> Response:
-    state: AppState = request.app.state.authkeep
-    tenant = state.tenant_for(request)
-    lng = request.query_params.get("lng")
-    async with state.db.read() as conn:
-        info = (await current(conn, tenant.id))["languageInfo"]
-        custom = await store.phrase_tags(conn, tenant.id)
-        candidates = (lng or "").split()
+# Not cached: the answer depends on Accept-Language, which the response cache does not key on.
+@router.get("/.well-known/phrases", query=PhrasesQuery, cache=False)
+async def phrases(ctx: Ctx) -> Response:
+    tenant_id = ctx.tenant_id
+    async with ctx.db.read() as conn:
+        info = (await sie.current(conn, tenant_id))["languageInfo"]
+        custom = await store.phrase_tags(conn, tenant_id)
+        candidates = (ctx.q.lng or "").split()
         if info["autoDetect"]:
-            candidates += _accepted(request.headers.get("accept-language", ""))
+            candidates += _accepted(ctx.request.headers.get("accept-language", ""))
         language = _pick_language([*candidates, info["fallbackLanguage"]], custom)
-        phrase = await store.get_phrase(conn, tenant.id, language)
+        phrase = await store.get_phrase(conn, tenant_id, language)
     # authkeep ships no built-in phrase catalogue: only the tenant's custom phrases are served.
     body: dict[str, Any] = {"translation": {}}
     if phrase is not None:
@@ -139,16 +151,7 @@ async def phrases(request: Request) -> Response:
     return json_response(body, headers={"Content-Language": language})
 
 
-async def account_center_document(request: Request) -> Response:
-    state: AppState = request.app.state.authkeep
-    tenant = state.tenant_for(request)
-    async with state.db.read() as conn:
-        return json_response(await account_center.current(conn, tenant.id))
-
-
-ROUTES = [
-    Route("/.well-known/sign-in-exp", full_sign_in_experience, methods=["GET"]),
-    Route("/.well-known/experience", full_sign_in_experience, methods=["GET"]),
-    Route("/.well-known/phrases", phrases, methods=["GET"]),
-    Route("/.well-known/account-center", account_center_document, methods=["GET"]),
-]
+@router.get("/.well-known/account-center")
+async def account_center_document(ctx: Ctx) -> object:
+    async with ctx.db.read() as conn:
+        return await account_center.current(conn, ctx.tenant_id)

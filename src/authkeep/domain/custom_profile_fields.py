@@ -5,30 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from authkeep import errors
 from authkeep.errors import LogtoError
-
-errors.MESSAGES.update(
-    {
-        "custom_profile_fields.entity_not_exists_with_names": "Cannot find entities with the given names: {names}",
-        "custom_profile_fields.invalid_min_max_input": "Invalid min and max input.",
-        "custom_profile_fields.invalid_default_value": "Invalid default value.",
-        "custom_profile_fields.invalid_options": "Invalid field options.",
-        "custom_profile_fields.invalid_regex_format": "Invalid regex format.",
-        "custom_profile_fields.invalid_address_components": "Invalid address components.",
-        "custom_profile_fields.invalid_fullname_components": "Invalid fullname components.",
-        "custom_profile_fields.invalid_sub_component_type": "Invalid sub-component type.",
-        "custom_profile_fields.name_exists": "Field already exists with the given name.",
-        "custom_profile_fields.invalid_name": "Invalid field name, only letters or numbers are allowed, case sensitive.",
-        "custom_profile_fields.name_conflict_sign_in_identifier": (
-            "Invalid field name. Reserved sign-in identifier key(s): {name}."
-        ),
-        "custom_profile_fields.name_conflict_built_in_prop": (
-            "Invalid field name. Reserved built-in user profile property name(s): {name}."
-        ),
-        "custom_profile_fields.name_conflict_custom_data": "Invalid field name. Reserved custom data key(s): {name}.",
-    }
-)
 
 TYPES = ("Text", "Number", "Date", "Checkbox", "Select", "Url", "Regex", "Address", "Fullname")
 ADDRESS_KEYS = ("formatted", "streetAddress", "locality", "region", "postalCode", "country")

@@ -5,70 +5,17 @@ from __future__ import annotations
 
 import copy
 import re
+import weakref
 from typing import Any
 
 from authkeep import clock, errors
+from authkeep.cache import WriteAwareCache
 from authkeep.connectors import FACTORIES
 from authkeep.domain import languages
 from authkeep.errors import LogtoError
-
-errors.MESSAGES.update(
-    {
-        "sign_in_experiences.enabled_connector_not_found": "Enabled {type} connector not found.",
-        "sign_in_experiences.passwordless_requires_verify": "Must enable verify for email/phone sign up identifier.",
-        "sign_in_experiences.code_sign_in_must_be_enabled": (
-            "Verification code sign in must be enabled when set a password is not required in sign up."
-        ),
-        "sign_in_experiences.unsupported_default_language": "This language - {language} is not supported at the moment.",
-        "sign_in_experiences.at_least_one_authentication_factor": "You have to select at least one authentication factor.",
-        "sign_in_experiences.backup_code_cannot_be_enabled_alone": "Backup code cannot be enabled alone.",
-        "sign_in_experiences.duplicated_mfa_factors": "Duplicated MFA factors.",
-        "sign_in_experiences.email_verification_code_cannot_be_used_for_mfa": (
-            "Email verification code cannot be used for MFA when email verification is enabled for sign-in."
-        ),
-        "sign_in_experiences.phone_verification_code_cannot_be_used_for_mfa": (
-            "SMS verification code cannot be used for MFA when SMS verification is enabled for sign-in."
-        ),
-        "sign_in_experiences.email_verification_code_cannot_be_used_for_sign_in": (
-            "Email verification code cannot be used for sign-in when it is enabled for MFA."
-        ),
-        "sign_in_experiences.phone_verification_code_cannot_be_used_for_sign_in": (
-            "SMS verification code cannot be used for sign-in when it is enabled for MFA."
-        ),
-        "sign_in_experiences.adaptive_mfa_requires_mfa": "MFA must be enabled before enabling adaptive MFA.",
-        "sign_in_experiences.adaptive_mfa_requires_non_skippable_policy": (
-            "Adaptive MFA requires a non-skippable MFA prompt policy. "
-            "Use PromptOnlyAtSignInMandatory or PromptAtSignInAndSignUpMandatory."
-        ),
-        "sign_in_experiences.non_adaptive_mfa_requires_skippable_policy": (
-            "When adaptive MFA is disabled, MFA prompt policy must be skippable. "
-            "Do not use PromptOnlyAtSignInMandatory or PromptAtSignInAndSignUpMandatory."
-        ),
-        "sign_in_experiences.invalid_custom_email_blocklist_format": (
-            "Invalid custom email blocklist items: {items}. Each item must be a valid email address or "
-            "email domain, e.g., foo@example.com or @example.com."
-        ),
-        "sign_in_experiences.duplicated_sign_up_identifiers": "Duplicate sign-up identifiers detected.",
-        "sign_in_experiences.missing_sign_up_identifiers": "Primary sign-up identifier cannot be empty.",
-        "sign_in_experiences.forgot_password_method_requires_connector": (
-            "Forgot password method requires a corresponding {method} connector to be configured."
-        ),
-        "sign_in_experiences.password_expiration_requires_forgot_password": (
-            "Password expiration requires at least one forgot password method with a valid connector."
-        ),
-        "sign_in_experiences.password_expiration_invalid_period_days": (
-            "Valid period days must be a positive integer when password expiration is enabled."
-        ),
-        "sign_in_experiences.username_policy_case_conflicts_exist": (
-            "Cannot switch to case-insensitive usernames while usernames that differ only by case exist. "
-            "Resolve the conflicts and try again."
-        ),
-        "localization.cannot_delete_default_language": (
-            "{languageTag} is set as your default language and can’t be deleted."
-        ),
-        "localization.invalid_translation_structure": "Invalid data schemas. Please check your input and try again.",
-    }
-)
+from authkeep.store import sign_in_exp as store
+from authkeep.store import tables_sign_in as S
+from authkeep.store.db import Database
 
 DEFAULT_USERNAME_POLICY = {
     "caseSensitive": True,
@@ -320,3 +267,46 @@ def connector_summaries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         target = row["metadata"].get("target") or factory.target
         out.append({"id": row["id"], "type": factory.type, "target": target, "factoryId": row["connectorId"]})
     return out
+
+
+# --- reading the stored document (routes and the Users API share these) -----------------------
+
+
+async def current(conn: Any, tenant_id: str, lock: bool = False) -> dict[str, Any]:
+    """The stored document over the seed defaults (a missing row is Logto's seed)."""
+    stored = await store.get_document(conn, S.sign_in_experiences, tenant_id, lock)
+    return {**default(tenant_id), **(stored or {}), "tenantId": tenant_id, "id": "default"}
+
+
+async def connectors(conn: Any, tenant_id: str) -> list[dict[str, Any]]:
+    return connector_summaries(await store.connector_rows(conn, tenant_id))
+
+
+async def normalize_profile_fields(conn: Any, tenant_id: str, fields: list[dict[str, Any]] | None) -> Any:
+    """Logto's `normalizeProfileFields`: duplicates refused, names missing from the catalog dropped."""
+    if not fields:
+        return fields
+    names = [f["name"] for f in fields]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise errors.invalid_input(f"Duplicate profile field names: {', '.join(dupes)}")
+    known = {f["name"] for f in await store.list_fields(conn, tenant_id, names)}
+    return [f for f in fields if f["name"] in known]
+
+
+# Per database: tenant -> `usernamePolicy.caseSensitive`, dropped when the sign-in tables change.
+_CASE_POLICY: weakref.WeakKeyDictionary[Database, WriteAwareCache[str, bool]] = weakref.WeakKeyDictionary()
+
+
+async def usernames_case_sensitive(db: Database, tenant_id: str) -> bool:
+    """Whether usernames differing only by case are different users (the Users API asks on
+    every create that carries a username, so the answer is cached)."""
+    cache = _CASE_POLICY.get(db)
+    if cache is None:
+        cache = _CASE_POLICY[db] = WriteAwareCache(db, 300.0, ("sign_in",), size=1024)
+
+    async def load() -> bool:
+        async with db.read() as conn:
+            return await store.username_case_sensitive(conn, tenant_id)
+
+    return bool(await cache.load(tenant_id, load))

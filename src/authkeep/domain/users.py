@@ -18,8 +18,9 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, ids
-from authkeep.domain import passwords
+from authkeep.domain import passwords, sign_in_exp
 from authkeep.errors import LogtoError, not_exists_with_id
+from authkeep.store import sign_in_exp as sign_in_store
 from authkeep.store import users as store
 from authkeep.store import users_create
 from authkeep.store.db import Database
@@ -288,7 +289,9 @@ async def create_user(
     check_lengths(values)
     phone = values.get("primary_phone")
     phones = phone_variants(phone) if phone else ()
-    if not db.is_sqlite and algorithm != "Legacy" and _phone_parses(phone):
+    # The batch relies on the unique constraints, which compare usernames exactly.
+    exact = not values.get("username") or await sign_in_exp.usernames_case_sensitive(db, tenant_id)
+    if exact and not db.is_sqlite and algorithm != "Legacy" and _phone_parses(phone):
         stored = {**values, **password}
         if phone:
             stored["primary_phone"] = normalize_phone(phone)
@@ -297,7 +300,12 @@ async def create_user(
             return created
     async with db.write() as conn:
         taken, default_roles = await store.creation_checks(
-            conn, tenant_id, username=values.get("username"), email=values.get("primary_email"), phones=phones
+            conn,
+            tenant_id,
+            username=values.get("username"),
+            email=values.get("primary_email"),
+            phones=phones,
+            username_case_sensitive=exact,
         )
         refuse_taken(taken)
         if algorithm == "Legacy":
@@ -311,12 +319,14 @@ async def update_user(conn: AsyncConnection, tenant_id: str, user_id: str, value
     """PATCH /users/{id}: Logto checks e-mail, then phone, then username against other users."""
     await store.get_user(conn, tenant_id, user_id)
     phone = values.get("primary_phone")
+    username = values.get("username")
     taken = await store.identifier_conflict(
         conn,
         tenant_id,
-        username=values.get("username"),
+        username=username,
         email=values.get("primary_email"),
         phones=phone_variants(phone) if phone else (),
+        username_case_sensitive=not username or await sign_in_store.username_case_sensitive(conn, tenant_id),
         exclude_user_id=user_id,
     )
     refuse_taken(taken, ("email", "phone", "username"))

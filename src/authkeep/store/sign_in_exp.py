@@ -35,6 +35,13 @@ async def get_document(conn: AsyncConnection, table: Table, tenant_id: str, lock
     return dict(row.data) if row else None
 
 
+async def username_case_sensitive(conn: AsyncConnection, tenant_id: str) -> bool:
+    """The sign-in experience's `usernamePolicy.caseSensitive` (Logto's seed: true)."""
+    doc = await get_document(conn, S.sign_in_experiences, tenant_id)
+    policy = (doc or {}).get("usernamePolicy")
+    return not (isinstance(policy, dict) and policy.get("caseSensitive") is False)
+
+
 async def put_document(conn: AsyncConnection, table: Table, tenant_id: str, data: dict[str, Any]) -> None:
     await _upsert(conn, table, {"tenant_id": tenant_id, "data": data}, ["tenant_id"])
 

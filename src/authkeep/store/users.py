@@ -126,10 +126,16 @@ async def identifier_conflict(
 
 
 async def creation_checks(
-    conn: AsyncConnection, tenant_id: str, *, username: str | None, email: str | None, phones: Sequence[str]
+    conn: AsyncConnection,
+    tenant_id: str,
+    *,
+    username: str | None,
+    email: str | None,
+    phones: Sequence[str],
+    username_case_sensitive: bool = True,
 ) -> tuple[set[str], list[str]]:
     """Identifier conflicts and the tenant's default User roles, in one round trip."""
-    return await _conflicts(conn, tenant_id, username, email, phones, True, None, True)
+    return await _conflicts(conn, tenant_id, username, email, phones, username_case_sensitive, None, True)
 
 
 async def _conflicts(
