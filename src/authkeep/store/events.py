@@ -23,9 +23,20 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables
+from authkeep.store import tables, tables_connectors, tables_sign_in  # noqa: F401  (all tables in metadata)
 
-FAMILIES = ("applications", "resources", "roles", "users", "organizations", "configs", "console", "messages")
+FAMILIES = (
+    "applications",
+    "resources",
+    "roles",
+    "users",
+    "organizations",
+    "configs",
+    "console",
+    "messages",
+    "connectors",
+    "sign_in",
+)
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
 
@@ -72,6 +83,15 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "message_sends": ("messages",),
     "console_admins": ("console",),
     "console_sessions": ("console",),
+    "connectors": ("connectors",),
+    "passcodes": ("connectors",),
+    "one_time_tokens": ("connectors",),
+    "email_templates": ("connectors",),
+    "sign_in_experiences": ("sign_in",),
+    "account_centers": ("sign_in",),
+    "custom_phrases": ("sign_in",),
+    "custom_profile_fields": ("sign_in",),
+    "captcha_providers": ("sign_in",),
 }
 
 
