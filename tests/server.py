@@ -146,7 +146,7 @@ def launch_server(backend: str, database_url: str, extra_env: dict[str, str] | N
         # The suite sends thousands of requests from one app and IP; limits are tested on their own.
         "AUTHKEEP_RATE_LIMIT": "off",
         "AUTHKEEP_TOKEN_RATE_LIMIT": "off",
-        "AUTHKEEP_DATABASE_POOL_SIZE": TEST_POOL_SIZE,
+        **({} if backend == "bench" else {"AUTHKEEP_DATABASE_POOL_SIZE": TEST_POOL_SIZE}),  # bench: the default
         **(extra_env or {}),
     }
     proc = subprocess.Popen(

@@ -5,6 +5,7 @@ error shape (never a 500), readiness says so, and the service recovers on its ow
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from authkeep.config import load_settings
+from authkeep.dberrors import map_db_error
 from authkeep.store.db import DEFAULT_POOL_SIZE, MIN_POOL_SIZE, PoolBudget
 from tests.conftest import IN_CI, unique
 from tests.server import (
@@ -37,6 +42,44 @@ def test_the_budget_adds_up() -> None:
         assert min(b.listen, b.notify, b.engine, b.reads, b.writes) >= 1
         assert b.engine >= 2  # a transaction may read through a second connection
     assert PoolBudget.split(1).total == MIN_POOL_SIZE
+
+
+def test_settings_carry_the_budget_and_the_listen_url() -> None:
+    env = {"AUTHKEEP_SECRET_KEY": "k" * 40, "AUTHKEEP_DATABASE_URL": "postgresql://app@pgbouncer:6432/auth",
+           "AUTHKEEP_DATABASE_POOL_SIZE": "7", "AUTHKEEP_LISTEN_DATABASE_URL": "postgres://app@db:5432/auth"}
+    db = load_settings(env).database()  # builds engines only; connects to nothing
+    assert db.budget == PoolBudget.split(7)
+    assert db.engine.pool.size() == db.budget.engine  # type: ignore[attr-defined]
+    assert (db.engine.url.host, db.engine.url.port) == ("pgbouncer", 6432)
+    assert (db.listen_url.host, db.listen_url.port, db.listen_url.database) == ("db", 5432, "auth")
+    default = load_settings({"AUTHKEEP_SECRET_KEY": "k" * 40, "AUTHKEEP_DATABASE_URL": "postgresql://app@db/auth"})
+    assert default.database_pool_size == DEFAULT_POOL_SIZE
+    assert default.database().listen_url == default.database().engine.url
+
+
+def test_database_errors_are_mapped_by_kind_not_by_input() -> None:
+    """Connection trouble is a 503 with Retry-After; a constraint violation stays itself even when
+    the bound values read like an outage (they are never inspected)."""
+    exc = asyncpg.exceptions
+    violation = IntegrityError("INSERT", {"name": "database is locked, connection is closed"},
+                               exc.UniqueViolationError("duplicate key value violates unique constraint"))
+    mapped = map_db_error(violation)
+    assert mapped is not None and (mapped.status, mapped.code) == (422, "entity.unique_integrity_violation")
+    outages = [
+        OperationalError("SELECT 1", {}, exc.TooManyConnectionsError("sorry, too many clients already")),
+        OperationalError("SELECT 1", {}, exc.CannotConnectNowError("the database system is starting up")),
+        exc.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        exc.ObjectNotInPrerequisiteStateError('database "x" is not currently accepting connections'),
+        ConnectionRefusedError(111, "Connect call failed"),
+        PoolTimeout("QueuePool limit of size 3 overflow 0 reached"),
+        OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked")),
+    ]
+    for outage in outages:
+        mapped = map_db_error(outage)
+        assert mapped is not None and mapped.status == 503, outage
+        assert mapped.code == "request.database_unavailable" and int(mapped.headers["Retry-After"]) >= 1
+    assert map_db_error(ValueError("connection is closed")) is None  # not a database error: a 500
+    assert map_db_error(OperationalError("SELECT", {}, exc.SyntaxOrAccessError("syntax error"))) is None
 
 
 async def _admin(sql: str) -> list[asyncpg.Record]:

@@ -6,24 +6,20 @@ database and keys, so a real Management API token is verified exactly as the ser
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
-from starlette.applications import Starlette
-from starlette.routing import Mount, Route
 
-from authkeep.api.contract import ApiRouter, Ctx, endpoint
-from authkeep.app import SegmentRouter, start_state
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.auth.policies import INTERACTION_COOKIE, UserToken
-from authkeep.config import load_settings
+from authkeep.state import AppState
 from tests.conftest import unique
+from tests.contract_app import run_in_process
 from tests.server import Server
 
 USER_TOKEN = "opaque-user-token"
@@ -91,29 +87,14 @@ def _routers(calls: dict[str, int]) -> list[ApiRouter]:
     return list(routers.values())
 
 
-@asynccontextmanager
-async def _app(server: Server, calls: dict[str, int]) -> AsyncIterator[httpx.AsyncClient]:
-    state = await start_state(load_settings(server.env))
+def _setup(state: AppState) -> None:
     state.user_tokens = Tokens()
     state.interactions = Interactions()
-    routes = [Route(s.path, endpoint(s), methods=[s.method]) for r in _routers(calls) for s in r.routes]
-    app = Starlette(routes=[Mount("/api", app=SegmentRouter(routes))])
-    app.state.authkeep = state
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://probe") as client:
-            yield client
-    finally:
-        await state.db.dispose()
 
 
 def _run(server: Server, test: Callable[[httpx.AsyncClient, dict[str, int]], Any]) -> None:
-    async def main() -> None:
-        calls = {"before": 0, "after": 0}
-        async with _app(server, calls) as client:
-            await test(client, calls)
-
-    asyncio.run(main())
+    calls = {"before": 0, "after": 0}
+    run_in_process(server, _routers(calls), lambda client: test(client, calls), _setup)
 
 
 def _code(res: httpx.Response, status: int, code: str) -> None:

@@ -44,6 +44,15 @@ def test_bad_input(api: httpx.Client) -> None:
         assert res.status_code == 400 and res.json()["code"] == "guard.invalid_input"
 
 
+def test_translation_structure(api: httpx.Client) -> None:
+    for body in ({"input": {"nope": "x"}}, {"input": "x"}, {"input": {"username": {"deep": "x"}}}, {"unknown": {"a": "b"}}):
+        res = api.put("/api/custom-phrases/it", json=body)
+        assert res.status_code == 422 and res.json()["code"] == "localization.invalid_translation_structure", body
+    deep = {"error": {"password_rejected": {"restricted": {"words": "Parole vietate"}}}}
+    assert api.put("/api/custom-phrases/it", json=deep).json()["translation"] == deep
+    assert api.delete("/api/custom-phrases/it").status_code == 204
+
+
 def test_cannot_delete_fallback(api: httpx.Client) -> None:
     api.put("/api/custom-phrases/en", json={"input": {"username": "Login"}})
     res = api.delete("/api/custom-phrases/en")

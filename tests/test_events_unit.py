@@ -34,6 +34,9 @@ def test_deletes_reach_the_families_their_foreign_keys_cascade_to() -> None:
     assert events._statement_events("SELECT 1") == []
     assert events._statement_events("UPDATE roles SET name = 'x'")[0].families == {"roles"}
     assert events._statement_events("WITH x AS (DELETE FROM roles) SELECT 1")[0].families is events.ALL
+    # A table declared by a module imported later still has its own families.
+    assert events._statement_events("DELETE FROM passcodes")[0].families == {"codes"}
+    assert events._statement_events("DELETE FROM no_such_table")[0].families is events.ALL
 
 
 def test_notification_payloads() -> None:
@@ -67,14 +70,36 @@ def test_write_publishes_after_commit_only_and_per_family() -> None:
             assert [(e.entity, e.action) for e in seen[0]] == [("roles", "insert"), ("role", "created")]
             assert db.token(("roles",)) > roles and db.token(("users",)) == users
             assert commits.get() == before + 1
+            everything = db.token(())  # a reader that names no families is stale after any write
+            db.changed({"messages"})
+            assert db.token(()) > everything
+
+            def broken(_found: Sequence[events.Event]) -> None:
+                raise ValueError("a subscriber's bug")
+
+            db.subscribe(broken)  # must not turn a committed write into an error
+            async with db.write() as conn:
+                await conn.execute(update(tables.roles).where(tables.roles.c.id == "role1").values(description="x"))
+            assert [(e.entity, e.action) for e in seen[1]] == [("roles", "update")]
 
             roles = db.token(("roles",))
             with pytest.raises(RuntimeError):
                 async with db.write() as conn:
                     await conn.execute(insert(tables.roles).values(**_role(2)))
                     raise RuntimeError("rolled back")
-            assert len(seen) == 1 and commits.get() == before + 1  # nothing published
+            assert len(seen) == 2 and commits.get() == before + 2  # nothing published
             assert db.token(("users",)) == users
+
+            # Every table counts its changes (migration 0007), for other processes to see.
+            async with db.read() as conn:
+                names = {r[0] for r in await conn.exec_driver_sql("SELECT name FROM authkeep_table_versions")}
+                found = await conn.exec_driver_sql(
+                    "SELECT tbl_name, count(*) FROM sqlite_master WHERE type = 'trigger' "
+                    "AND name LIKE 'authkeep_change_feed_%' GROUP BY tbl_name"
+                )
+                triggers = dict(found.all())
+            assert names == set(tables.metadata.tables) == set(triggers)
+            assert set(triggers.values()) == {3}
 
             # SQLite: another process's write is seen through data_version and the table counters.
             assert db.observe()

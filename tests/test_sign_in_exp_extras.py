@@ -197,3 +197,15 @@ def test_organization_branding_override(api: httpx.Client, own_server: Server) -
     assert branded["color"]["darkPrimaryColor"] == base["color"]["darkPrimaryColor"]
     assert branded["customCss"] == ".org{}"
     assert httpx.get(url, params={"organizationId": "missing"}).json()["color"] == base["color"]
+
+
+def test_deleting_a_connector_drops_its_target(api: httpx.Client) -> None:
+    made = api.post("/api/connectors", json={"connectorId": "oauth2", "config": {
+        "clientId": "c", "clientSecret": "s", "authorizationEndpoint": "https://idp.example/auth",
+        "tokenEndpoint": "https://idp.example/token", "userInfoEndpoint": "https://idp.example/me"},
+        "metadata": {"target": "gone-idp"}})
+    assert made.status_code == 200, made.text
+    res = api.patch("/api/sign-in-exp", json={"socialSignInConnectorTargets": ["gone-idp"]})
+    assert res.json()["socialSignInConnectorTargets"] == ["gone-idp"]
+    assert api.delete(f"/api/connectors/{made.json()['id']}").status_code == 204
+    assert api.get("/api/sign-in-exp").json()["socialSignInConnectorTargets"] == []

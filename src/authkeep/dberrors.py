@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from authkeep.errors import LogtoError
@@ -20,6 +20,7 @@ _UNAVAILABLE_TEXT = (
     "connection was closed in the middle of operation",
     "database is locked",  # SQLite busy beyond busy_timeout
 )
+_DRIVERS = {"asyncpg", "sqlite3", "aiosqlite", "sqlalchemy"}  # whose messages are read (never ours)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -33,7 +34,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(current))
         yield current
         todo.extend(
-            e for e in (getattr(current, "orig", None), current.__cause__, current.__context__)
+            e for e in (getattr(current, "orig", None), current.__cause__)
             if isinstance(e, BaseException)
         )
 
@@ -51,13 +52,14 @@ def is_unavailable(exc: BaseException) -> bool:
     for e in _chain(exc):
         if isinstance(e, (OSError, PoolTimeout)):  # refused, reset, timed out (TimeoutError is an OSError)
             return True
-        if isinstance(e, DBAPIError) and e.connection_invalidated:
-            return True
+        if isinstance(e, StatementError):  # its text holds the SQL and bound values: read `orig` instead
+            if isinstance(e, DBAPIError) and e.connection_invalidated:
+                return True
+            continue
         state = getattr(e, "sqlstate", None) or getattr(e, "pgcode", None)
         if state and str(state).startswith(_UNAVAILABLE_STATES):
             return True
-        text = str(e).lower()
-        if any(t in text for t in _UNAVAILABLE_TEXT):
+        if type(e).__module__.split(".")[0] in _DRIVERS and any(t in str(e).lower() for t in _UNAVAILABLE_TEXT):
             return True
     return False
 

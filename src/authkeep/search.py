@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from starlette.datastructures import QueryParams
 
 from authkeep.errors import invalid_input
-from authkeep.web import yes
+from authkeep.guard import yes
 
 MODES = ("exact", "like", "similar_to", "posix")
 JOINTS = ("or", "and")

@@ -19,7 +19,7 @@ from authkeep.api import (
     verification_codes,
 )
 
-ROUTERS = [applications.router, resources.router, roles.router, users.router, configs.router]
+ROUTERS = [applications.router, resources.router, roles.router, *users.ROUTERS, configs.router]
 ROUTERS += organizations.ROUTERS
 ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.router, account_center.router]
 ROUTERS += [captcha_provider.router, configs_more.router]

@@ -30,6 +30,10 @@ def _key_type(ctx: Ctx) -> str:
     return key_type
 
 
+async def _known_key_type(ctx: Ctx) -> None:
+    _key_type(ctx)
+
+
 class RotateBody(Body):
     signingKeyAlgorithm: Literal["RSA", "EC"] = "EC"
     rotationGracePeriod: int = Field(default=0, ge=0, le=365 * 24 * 3600)
@@ -71,7 +75,7 @@ async def list_keys(ctx: Ctx) -> object:
         return await keys.list_keys(conn, ctx.tenant_id, key_type)
 
 
-@router.post("/configs/oidc/{keyType}/rotate", body=RotateBody, status=200)
+@router.post("/configs/oidc/{keyType}/rotate", before=_known_key_type, body=RotateBody, status=200)
 async def rotate(ctx: Ctx) -> object:
     key_type = _key_type(ctx)
     body: RotateBody = ctx.body

@@ -1,7 +1,8 @@
 """The route contract: a router declares its auth policy and table family; each route declares
 its inputs. One endpoint wrapper then does, for every route and in this order: tenant, auth
-(the policy), rate limit, response cache lookup, NUL guard, paging, query and body parsing, the
-handler (re-run on a deadlock before its first commit), database error mapping, ETag and 304.
+(the policy), rate limit, response cache lookup, NUL guard, the route's `before` check, paging,
+query and body parsing, the handler (re-run on a deadlock before its first commit), database
+error mapping, ETag and 304.
 docs/architecture.md, "How to add an endpoint".
 """
 
@@ -34,6 +35,7 @@ from authkeep.web import JSON_TYPE, RouteSpec, dumps, empty, json_response
 __all__ = ["ApiRouter", "Ctx", "endpoint"]
 
 Handler = Callable[[Ctx], Awaitable[Any]]
+Check = Callable[[Ctx], Awaitable[None]]
 ATTEMPTS = 5  # runs of a handler that keeps hitting deadlocks before its first commit
 
 
@@ -68,28 +70,24 @@ class ApiRouter:
         paged: bool | str = False,
         search: Mapping[str, Any] | None = None,
         reads: tuple[str, ...] | None = None,
+        before: Check | None = None,
     ) -> Callable[[Handler], Handler]:
-        return self._add("GET", path, status, cache=cache, query=query, paged=paged, search=search, reads=reads)
+        return self._add(
+            "GET", path, status, cache=cache, query=query, paged=paged, search=search, reads=reads, before=before
+        )
 
-    def post(
-        self, path: str, *, status: int = 201, body: Any = None, query: type[web.Query] | None = None
-    ) -> Callable[[Handler], Handler]:
-        return self._add("POST", path, status, body=body, query=query)
+    def post(self, path: str, *, status: int = 201, **declared: Any) -> Callable[[Handler], Handler]:
+        """`body=`, `query=`, `before=` as for every writing method."""
+        return self._add("POST", path, status, **declared)
 
-    def put(
-        self, path: str, *, status: int = 200, body: Any = None, query: type[web.Query] | None = None
-    ) -> Callable[[Handler], Handler]:
-        return self._add("PUT", path, status, body=body, query=query)
+    def put(self, path: str, *, status: int = 200, **declared: Any) -> Callable[[Handler], Handler]:
+        return self._add("PUT", path, status, **declared)
 
-    def patch(
-        self, path: str, *, status: int = 200, body: Any = None, query: type[web.Query] | None = None
-    ) -> Callable[[Handler], Handler]:
-        return self._add("PATCH", path, status, body=body, query=query)
+    def patch(self, path: str, *, status: int = 200, **declared: Any) -> Callable[[Handler], Handler]:
+        return self._add("PATCH", path, status, **declared)
 
-    def delete(
-        self, path: str, *, status: int = 204, body: Any = None, query: type[web.Query] | None = None
-    ) -> Callable[[Handler], Handler]:
-        return self._add("DELETE", path, status, body=body, query=query)
+    def delete(self, path: str, *, status: int = 204, **declared: Any) -> Callable[[Handler], Handler]:
+        return self._add("DELETE", path, status, **declared)
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -144,7 +142,8 @@ def retryable(exc: DBAPIError) -> bool:
 
 async def run(handler: Handler, ctx: Ctx) -> Any:
     """Runs the handler, again after a retryable database error if nothing was committed yet
-    (`store.db.commits`): a rolled-back request leaves no trace, a committed one must not repeat."""
+    (`store.db.commits`): a rolled-back request leaves no trace, a committed one must not repeat.
+    Commits count in the request's own task; writes in tasks it spawns are not seen."""
     start = commits.get()
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -178,9 +177,8 @@ def _finish(request: Request, response: Response, limit_headers: dict[str, str])
 
 
 def _error(exc: LogtoError, limit_headers: dict[str, str]) -> Response:
-    response = json_response(exc.body(), exc.status, exc.headers or None)
-    response.headers.update(limit_headers)
-    return response
+    # An error may carry headers of its own (e.g. Retry-After on a 503).
+    return json_response(exc.body(), exc.status, {**limit_headers, **(exc.headers)})
 
 
 def _limited(unavailable: bool) -> LogtoError:
@@ -195,7 +193,7 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
     handler, status, families = spec.handler, spec.status, spec.reads
     is_get = spec.method == "GET"
     cacheable = spec.cache and is_get
-    paged, columns, body = spec.paged, spec.search, spec.body
+    paged, columns, body, before = spec.paged, spec.search, spec.body, spec.before
     read_query = query_reader(spec.query) if spec.query is not None else None
 
     async def serve(request: Request) -> Response:
@@ -219,6 +217,8 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                     return _finish(request, hit, limit_headers)
             _refuse_nul(request)
             ctx = Ctx(request, tenant, caller, state, columns)
+            if before is not None:
+                await before(ctx)
             if paged:
                 ctx.page = parse_page(request, optional=paged == "optional")
             if read_query is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from authkeep import ids
+from authkeep import domain, ids
 from authkeep.api.context import Ctx
 from authkeep.api.sign_in_exp import current
 from authkeep.domain import languages
@@ -47,6 +50,25 @@ def _translation(value: Any, path: str = "") -> Any:
     return out
 
 
+@cache
+def _english() -> dict[str, Any]:
+    """The key tree of Logto's English experience phrases (scripts/phrase_keys.py)."""
+    return json.loads((Path(domain.__file__).parent / "phrase_keys.json").read_text(encoding="utf-8"))
+
+
+def _strictly_partial(full: dict[str, Any], partial: dict[str, Any]) -> bool:
+    """Logto's `isStrictlyPartial`: every key exists in the catalogue, strings where strings are."""
+    for key, value in partial.items():
+        known = full.get(key)
+        if not known:
+            return False
+        if isinstance(known, dict) != isinstance(value, dict):
+            return False
+        if isinstance(value, dict) and not _strictly_partial(known, value):
+            return False
+    return True
+
+
 @router.get("/custom-phrases")
 async def list_phrases(ctx: Ctx) -> object:
     async with ctx.db.read() as conn:
@@ -67,6 +89,8 @@ async def get_phrase(ctx: Ctx) -> object:
 async def put_phrase(ctx: Ctx) -> object:
     tag = _tag(ctx)
     translation = _translation(await read_json(ctx.request))
+    if not _strictly_partial(_english(), translation):
+        raise LogtoError("localization.invalid_translation_structure", 422)
     async with ctx.db.write() as conn:
         return await store.upsert_phrase(conn, ctx.tenant_id, ids.standard_id(), tag, translation)
 

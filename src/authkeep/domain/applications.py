@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from authkeep.errors import LogtoError, render
+from authkeep.guard import Body
 from authkeep.store.management_api import INTERNAL_PREFIX  # noqa: F401 (re-exported)
 from authkeep.store.user_scopes import USER_SCOPES  # noqa: F401 (re-exported)
-from authkeep.web import Body
 
 TYPES = ("Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML")
 AppType = Literal["Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML"]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep import clock, ids, web
+from authkeep import clock, guard, ids
 from authkeep.connectors import EMAIL, FACTORIES, SOCIAL, ConnectorError, Factory, Message
 from authkeep.connectors.base import clean_deep, join_secrets, split_secrets
 from authkeep.domain import sign_in_exp as sie
@@ -31,7 +31,7 @@ def as_logto(exc: ConnectorError) -> LogtoError:
     code = f"connector.{exc.code}"
     status = 401 if exc.code in _UNAUTHORIZED else _STATUS.get(exc.code, 400)
     if isinstance(exc.data, ValidationError):
-        zod = web.invalid_input("body", exc.data)
+        zod = guard.invalid_input("body", exc.data)
         return LogtoError(code, status, data=zod.data, details=zod.details)
     data = {"message": exc.data} if isinstance(exc.data, str) else exc.data
     return LogtoError(code, status, data=data, errorDescription=exc.data if isinstance(exc.data, str) else "")

@@ -1,5 +1,6 @@
-"""Sending invitation messages (Logto `libraries/organization-invitation.ts` and
-`sentinel/message-rate-guard.ts`): the configured sender, the template context, and the
+"""Organization invitations (Logto `libraries/organization-invitation.ts` and
+`sentinel/message-rate-guard.ts`): references of a new invitation, status changes (accepting adds
+the membership and the invited roles), the configured sender, the template context, and the
 per-recipient cap of 10 successful sends per 10 minutes."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, mail
 from authkeep.domain import organizations as rules
-from authkeep.errors import LogtoError
+from authkeep.errors import LogtoError, not_found
 from authkeep.mail import templates
 from authkeep.store import organization_invitations as store
 from authkeep.store import organizations as org_store
+from authkeep.store import tables
 from authkeep.store.db import Database
 
 SEND_WINDOW_MS = 600_000
@@ -79,3 +81,48 @@ async def send_invitation(db: Database, tenant_id: str, to: str, payload: dict[s
         await store.record_send(conn, tenant_id, target, ACTION, clock.now_ms())
 
     await rules.write(db, record)
+
+
+async def check_references(
+    conn: AsyncConnection, tenant_id: str, org_id: str, inviter_id: str | None, role_ids: list[str]
+) -> None:
+    """The organization, the inviter and the roles exist (Logto: the invitation's FKs)."""
+    if not await org_store.organization_exists(conn, tenant_id, org_id):
+        raise rules.foreign_key_error()
+    if inviter_id and not await org_store.users_existing(conn, tenant_id, [inviter_id]):
+        raise rules.foreign_key_error()
+    if len(await org_store.existing_ids(conn, tables.organization_roles, tenant_id, role_ids)) < len(role_ids):
+        raise rules.foreign_key_error()
+
+
+async def change_status(
+    conn: AsyncConnection, tenant_id: str, invitation_id: str, status: str, accepted_user_id: str | None
+) -> dict[str, Any]:
+    """Pending -> Accepted (membership and the invited roles are added) or Revoked; final
+    statuses stay. Returns the invitation as it now reads."""
+    now = clock.now_ms()
+    invitation = await store.find_invitation(conn, tenant_id, invitation_id, now, lock=True)
+    if invitation is None:
+        raise not_found()
+    if invitation["status"] in store.ENDING_STATUSES:
+        raise rules.invalid_input("The status of the invitation cannot be changed anymore.", 422)
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status == store.ACCEPTED:
+        assert accepted_user_id is not None
+        user = await store.find_user(conn, tenant_id, accepted_user_id)
+        if user is None:
+            raise not_found()
+        if (user.primary_email or "").lower() != invitation["invitee"].lower():
+            raise rules.invalid_input("The accepted user must have the same email as the invitee.", 422)
+        org_id = invitation["organizationId"]
+        await org_store.lock_organization(conn, tenant_id, org_id)
+        await org_store.add_members(conn, tenant_id, org_id, [accepted_user_id])
+        role_ids = [r["id"] for r in invitation["organizationRoles"]]
+        await rules.check_roles(conn, tenant_id, role_ids, "User")
+        await org_store.add_member_roles(conn, tenant_id, org_id, [(accepted_user_id, r) for r in role_ids])
+        values["accepted_user_id"] = accepted_user_id
+    await store.set_status(conn, tenant_id, invitation_id, values)
+    invitation.update(status=status, updatedAt=values["updated_at"])
+    if status == store.ACCEPTED:
+        invitation["acceptedUserId"] = accepted_user_id
+    return invitation

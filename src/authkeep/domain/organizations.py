@@ -1,6 +1,6 @@
 """Organization rules without HTTP: Logto's error codes inside organization routes, relation
-checks (organization locks, members, role and application types), transactional writes with
-deadlock retry. Request bodies live in `api/organizations/schemas.py`.
+checks (organization locks, members, role and application types), transactional writes (the
+route contract re-runs a request that hit a deadlock). Request bodies live in `api/organizations/schemas.py`.
 
 Sources: Logto `routes/organization/**`, `routes/organization-role`, `organization-scope`,
 `organization-invitation`, `libraries/organization-invitation.ts`, `utils/SchemaRouter.ts`,
@@ -9,8 +9,6 @@ Sources: Logto `routes/organization/**`, `routes/organization-role`, `organizati
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.dberrors import map_db_error
 from authkeep.errors import LogtoError, render
+from authkeep.store import organization_roles as role_store
 from authkeep.store import organizations as store
 from authkeep.store import tables
 from authkeep.store.db import Database
@@ -89,49 +88,18 @@ def role_names_not_found(names: list[str]) -> LogtoError:
     return LogtoError("organization.role_names_not_found", 422, names=list_conjunction(names))
 
 
-def _sqlstate(exc: DBAPIError) -> str:
-    orig = exc.orig
-    for candidate in (orig, getattr(orig, "__cause__", None)):
-        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
-        if code:
-            return str(code)
-    return ""
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    text = str(exc.orig).lower()
-    return _sqlstate(exc) in {"40P01", "40001"} or "database is locked" in text or "deadlock" in text
-
-
 def map_error(exc: DBAPIError) -> LogtoError | None:
-    """The generic mapping, except that FK violations are 422 inside organization routes
-    (Logto's SchemaRouter answers them so; elsewhere they are 404)."""
+    """FK violations are 422 inside organization routes (Logto's SchemaRouter answers them so;
+    elsewhere the generic mapping says 404). None: the route contract maps it (or re-runs the
+    request on a deadlock)."""
     mapped = map_db_error(exc)
     if mapped is not None and mapped.code == "entity.relation_foreign_key_not_found":
         return foreign_key_error()
-    return mapped
-
-
-async def write(db: Database, work: Callable[[AsyncConnection], Awaitable[T]], attempts: int = 5) -> T:
-    """Runs `work` in one write transaction. Deadlocks and serialization failures (concurrent
-    writers on the same rows) roll back and run again; other database errors become Logto's."""
-    for attempt in range(attempts):
-        try:
-            async with db.write() as conn:
-                return await work(conn)
-        except DBAPIError as exc:
-            if _retryable(exc) and attempt + 1 < attempts:
-                await asyncio.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
-                continue
-            mapped = map_error(exc)
-            if mapped is None:
-                raise
-            raise mapped from None
-    raise AssertionError("unreachable")
+    return None
 
 
 async def guard_db(work: Awaitable[T]) -> T:
-    """Awaits `work`, turning database errors into Logto's organization-route errors."""
+    """Awaits `work` with the organization routes' FK code."""
     try:
         return await work
     except DBAPIError as exc:
@@ -141,15 +109,22 @@ async def guard_db(work: Awaitable[T]) -> T:
         raise mapped from None
 
 
+async def write(db: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Runs `work` in one write transaction, with the organization routes' FK code."""
+
+    async def run() -> T:
+        async with db.write() as conn:
+            return await work(conn)
+
+    return await guard_db(run())
+
+
 async def read(db: Database, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    try:
+    async def run() -> T:
         async with db.read() as conn:
             return await work(conn)
-    except DBAPIError as exc:
-        mapped = map_error(exc)
-        if mapped is None:
-            raise
-        raise mapped from None
+
+    return await guard_db(run())
 
 
 # --- relation checks (Logto leaves them to FKs and CHECK constraints; the order of errors is
@@ -189,6 +164,30 @@ async def lock_organization(conn: AsyncConnection, tenant_id: str, org_id: str, 
 async def check_existing(conn: AsyncConnection, table: Table, tenant_id: str, wanted: list[str]) -> None:
     """Every id of `wanted` (deduplicated) is a row of `table`, else the FK violation."""
     found = await store.existing_ids(conn, table, tenant_id, wanted)
+    if len(found) < len(set(wanted)):
+        raise foreign_key_error()
+
+
+JIT_TABLES = {"roles": tables.organization_roles, "sso-connectors": tables.sso_connectors}
+
+
+async def check_jit_targets(conn: AsyncConnection, kind: str, tenant_id: str, wanted: list[str]) -> None:
+    """The organization roles or SSO connectors of a just-in-time rule exist."""
+    await check_existing(conn, JIT_TABLES[kind], tenant_id, wanted)
+
+
+async def lock_role(conn: AsyncConnection, tenant_id: str, role_id: str, needed: bool = True) -> bool:
+    """Locks an organization role for a change of its relations; missing: the FK violation
+    when rows would reference it (`needed`)."""
+    found = await role_store.find_role(conn, tenant_id, role_id, lock=True) is not None
+    if not found and needed:
+        raise foreign_key_error()
+    return found
+
+
+async def check_role_targets(conn: AsyncConnection, kind: str, tenant_id: str, wanted: list[str]) -> None:
+    """The organization scopes or resource scopes (`kind`) of a role exist."""
+    found = await role_store.relation_targets_existing(conn, kind, tenant_id, wanted)
     if len(found) < len(set(wanted)):
         raise foreign_key_error()
 

@@ -1,4 +1,5 @@
-"""User rules without HTTP: identifier formats, phone normalisation, logto-config merging, MFA
+"""User rules without HTTP: identifier formats, phone normalisation, creating and updating users
+(identifier conflicts, passwords, the batched or general create), roles, logto-config merging, MFA
 factors and personal access tokens (logto-facts §9; Logto `libraries/user.ts`, `utils/user.ts`).
 """
 
@@ -13,9 +14,15 @@ from urllib.parse import quote
 
 import phonenumbers
 import segno
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep import ids
-from authkeep.errors import LogtoError
+from authkeep import clock, ids
+from authkeep.domain import passwords
+from authkeep.errors import LogtoError, not_exists_with_id
+from authkeep.store import users as store
+from authkeep.store import users_create
+from authkeep.store.db import Database
 
 # @logto/core-kit regexes, matched with fullmatch (JS `$` does not match before a final "\n";
 # JS `\w` and `\d` are ASCII-only, `\S` is Unicode-aware).
@@ -38,8 +45,6 @@ def valid_url(value: str) -> bool:
         return bool(host) or scheme == "file"
     return True
 
-SEARCH_FIELDS = ("id", "primary_email", "primary_phone", "username", "name")
-ROLE_SEARCH_FIELDS = ("id", "name", "description")
 
 MFA_TOTP = "Totp"
 MFA_BACKUP_CODE = "BackupCode"
@@ -213,3 +218,191 @@ def has_active_backup_codes(verifications: list[dict[str, Any]]) -> bool:
 
 def new_pat_value() -> str:
     return "pat_" + ids.standard_secret()
+
+
+# --- creating and updating users ----------------------------------------------------------------
+
+_MAX_LENGTHS = {"username": 128, "primary_email": 128, "primary_phone": 128, "name": 128, "avatar": 2048}
+_TAKEN_CODES = {
+    "username": "user.username_already_in_use",
+    "email": "user.email_already_in_use",
+    "phone": "user.phone_already_in_use",
+}
+
+
+def check_lengths(values: dict[str, Any]) -> None:
+    """varchar limits, so SQLite answers like PostgreSQL (422 `entity.value_too_long`)."""
+    for key, limit in _MAX_LENGTHS.items():
+        value = values.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            raise LogtoError("entity.value_too_long", 422)
+
+
+def refuse_taken(taken: set[str], order: tuple[str, ...] = ("username", "email", "phone")) -> None:
+    """The first taken identifier in Logto's order (create: username, e-mail, phone)."""
+    for field in order:
+        if field in taken:
+            raise LogtoError(_TAKEN_CODES[field], 422)
+
+
+def password_values(encrypted: str, method: str) -> dict[str, Any]:
+    return {
+        "password_encrypted": encrypted,
+        "password_encryption_method": method,
+        "password_updated_at": clock.now_ms(),
+        "is_password_expired": False,
+    }
+
+
+async def new_password(password: str | None, digest: str | None, algorithm: str | None) -> dict[str, Any]:
+    """Column values for a new user's password: hashed here, or an imported digest."""
+    if password and digest:
+        raise LogtoError("user.password_and_digest", 400)
+    if digest and not algorithm:
+        raise LogtoError("user.password_algorithm_required", 400)
+    if password:
+        return password_values(await passwords.hash_password_async(password), passwords.DEFAULT_ALGORITHM)
+    if digest and algorithm:
+        return password_values(digest, algorithm)
+    return {}
+
+
+def _phone_parses(phone: str | None) -> bool:
+    try:
+        return not phone or bool(normalize_phone(phone))
+    except LogtoError:
+        return False
+
+
+async def create_user(
+    db: Database,
+    tenant_id: str,
+    values: dict[str, Any],
+    password: dict[str, Any],
+    algorithm: str | None,
+    digest: str | None,
+) -> Any:
+    """The new user's row. PostgreSQL takes the batched one-statement create; Legacy digests and
+    unparsable phones keep Logto's order of errors (identifier conflicts first) on the general
+    path, which also answers whatever the batch did not insert."""
+    check_lengths(values)
+    phone = values.get("primary_phone")
+    phones = phone_variants(phone) if phone else ()
+    if not db.is_sqlite and algorithm != "Legacy" and _phone_parses(phone):
+        stored = {**values, **password}
+        if phone:
+            stored["primary_phone"] = normalize_phone(phone)
+        created = await users_create.create(db, store.new_user_row(tenant_id, stored), phones=phones)
+        if created is not None:
+            return created
+    async with db.write() as conn:
+        taken, default_roles = await store.creation_checks(
+            conn, tenant_id, username=values.get("username"), email=values.get("primary_email"), phones=phones
+        )
+        refuse_taken(taken)
+        if algorithm == "Legacy":
+            passwords.parse_legacy(digest)
+        if phone:
+            values = {**values, "primary_phone": normalize_phone(phone)}
+        return await store.insert_user(conn, tenant_id, {**values, **password}, default_roles)
+
+
+async def update_user(conn: AsyncConnection, tenant_id: str, user_id: str, values: dict[str, Any]) -> Row[Any]:
+    """PATCH /users/{id}: Logto checks e-mail, then phone, then username against other users."""
+    await store.get_user(conn, tenant_id, user_id)
+    phone = values.get("primary_phone")
+    taken = await store.identifier_conflict(
+        conn,
+        tenant_id,
+        username=values.get("username"),
+        email=values.get("primary_email"),
+        phones=phone_variants(phone) if phone else (),
+        exclude_user_id=user_id,
+    )
+    refuse_taken(taken, ("email", "phone", "username"))
+    if phone:
+        values = {**values, "primary_phone": normalize_phone(phone)}
+    check_lengths(values)
+    return await store.update_user(conn, tenant_id, user_id, values)
+
+
+async def verify_password(db: Database, tenant_id: str, user_id: str, password: str) -> None:
+    """422 `session.invalid_credentials` on a mismatch; an imported digest that matches is
+    replaced by the default algorithm's."""
+    async with db.read() as conn:
+        row = await store.get_user(conn, tenant_id, user_id)
+    digest, method = row.password_encrypted, row.password_encryption_method
+    if not await passwords.check_async(password, digest, method):
+        raise LogtoError("session.invalid_credentials", 422)
+    if method != passwords.DEFAULT_ALGORITHM:
+        encrypted = await passwords.hash_password_async(password)
+        async with db.write() as conn:
+            await store.upgrade_password(conn, tenant_id, row.id, digest, encrypted, passwords.DEFAULT_ALGORITHM)
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+async def assign_roles(conn: AsyncConnection, tenant_id: str, user_id: str, role_ids: list[str]) -> list[str]:
+    """Adds the User roles the user does not hold yet; returns those added."""
+    await store.lock_user(conn, tenant_id, user_id)
+    existing = set(await store.user_role_ids(conn, tenant_id, user_id))
+    to_add = list(dict.fromkeys(r for r in role_ids if r not in existing))
+    found = await store.roles_by_ids(conn, tenant_id, to_add)
+    for role_id in to_add:
+        if role_id in found and found[role_id].type != "User":
+            raise LogtoError("user.invalid_role_type", 422, roleId=role_id)
+    for role_id in to_add:
+        if role_id not in found:
+            raise not_exists_with_id("roles", role_id)
+    await store.add_user_roles(conn, tenant_id, user_id, to_add)
+    return to_add
+
+
+async def replace_roles(conn: AsyncConnection, tenant_id: str, user_id: str, wanted: list[str]) -> None:
+    await store.lock_user(conn, tenant_id, user_id)
+    existing = await store.user_role_ids(conn, tenant_id, user_id)
+    to_add = [r for r in wanted if r not in existing]
+    to_remove = [r for r in existing if r not in wanted]
+    found = await store.roles_by_ids(conn, tenant_id, to_add)
+    for role_id in to_add:
+        if role_id not in found:
+            raise not_exists_with_id("roles", role_id)
+    if any(found[r].type != "User" for r in to_add):
+        # Logto has no explicit check here; its users_roles CHECK constraint answers this.
+        raise LogtoError("entity.db_constraint_violated", 422)
+    await store.remove_user_roles(conn, tenant_id, user_id, to_remove)
+    await store.add_user_roles(conn, tenant_id, user_id, to_add)
+
+
+# --- MFA verifications ---------------------------------------------------------------------------
+
+
+async def add_totp(conn: AsyncConnection, tenant_id: str, user_id: str, secret: str | None, service: str) -> dict[str, Any]:
+    row = await store.get_user(conn, tenant_id, user_id)
+    current = [v for v in (row.mfa_verifications or []) if isinstance(v, dict)]
+    if any(v.get("type") == MFA_TOTP for v in current):
+        raise LogtoError("user.totp_already_in_use", 422)
+    if secret and not valid_totp_secret(secret):
+        raise LogtoError("user.totp_secret_invalid", 422)
+    secret = secret or new_totp_secret()
+    entry = new_mfa_verification(MFA_TOTP, secret=secret)
+    await store.update_user(conn, tenant_id, user_id, {"mfa_verifications": [*current, entry]})
+    account = display_name(dict(row._mapping)) or "Unnamed User"
+    uri = totp_key_uri(account, service, secret)
+    return {"type": MFA_TOTP, "secret": secret, "secretQrCode": qr_data_url(uri)}
+
+
+async def add_backup_codes(conn: AsyncConnection, tenant_id: str, user_id: str, codes: list[str] | None) -> dict[str, Any]:
+    row = await store.get_user(conn, tenant_id, user_id)
+    current = [v for v in (row.mfa_verifications or []) if isinstance(v, dict)]
+    if has_active_backup_codes(current):
+        raise LogtoError("user.backup_code_already_in_use", 422)
+    if not any(v.get("type") != MFA_BACKUP_CODE for v in current):
+        raise LogtoError("session.mfa.backup_code_can_not_be_alone", 422)
+    if codes is not None and not valid_backup_codes(codes):
+        raise LogtoError("user.wrong_backup_code_format", 422)
+    codes = codes if codes else new_backup_codes()
+    entry = new_mfa_verification(MFA_BACKUP_CODE, codes=codes)
+    await store.update_user(conn, tenant_id, user_id, {"mfa_verifications": [*current, entry]})
+    return {"type": MFA_BACKUP_CODE, "codes": codes}

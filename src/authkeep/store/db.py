@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -120,8 +120,9 @@ async def _no_reset(_conn: Any) -> None:
     no session state needs resetting (saves a round trip per request)."""
 
 
-def _before_execute(conn: Connection, clause: Any, *_args: Any) -> None:
-    events.record(conn, clause)
+def _before_cursor_execute(conn: Connection, _cursor: Any, sql: str, _params: Any, context: Any, _many: bool) -> None:
+    compiled = getattr(context, "compiled", None)
+    events.record(conn, sql, compiled.statement if compiled is not None else None)
 
 
 class _Prepared:
@@ -158,7 +159,7 @@ class Database:
         self._announcer = None if self.is_sqlite else changes.Announcer(self.engine.url, self.origin)
         self._listener: changes.Listener | None = None
         self._table_versions: dict[str, int] = {}
-        event.listen(self.engine.sync_engine, "before_execute", _before_execute)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _before_cursor_execute)
         self._sqlite_version: tuple[sqlite3.Connection, int] | None = None
         self._prepared: dict[int, _Prepared] = {}
         self._pool: Any = None
@@ -197,11 +198,11 @@ class Database:
         touched = events.touch(families)
         if touched:
             self.changed(touched)
-        for subscriber in self._subscribers:
+        for subscriber in self._subscribers if found else ():
             try:
                 subscriber(found)
-            except Exception:  # a subscriber must not turn a committed write into an error
-                log.exception("event subscriber failed")
+            except Exception as exc:  # noqa: BLE001 - a subscriber must not fail a committed write
+                log.error("event subscriber failed: %s", type(exc).__name__)  # no values: they may be secrets
         if touched and self._announcer is not None:
             await self._announcer.announce(touched)
 
@@ -218,10 +219,11 @@ class Database:
         for family in touched:
             self._generations[family] = self._generations.get(family, 0) + 1
 
-    def token(self, families: Iterable[str]) -> int:
-        """Changes whenever any of `families` (or everything) changed: counters only grow."""
+    def token(self, families: Collection[str]) -> int:
+        """Changes whenever any of `families` (or everything) changed: counters only grow.
+        No families named: what is read is unknown, so any change counts."""
         gens = self._generations
-        if not families:  # a route that declares no families depends on every one
+        if not families:
             return self._all + sum(gens.values())
         return self._all + sum(gens.get(f, 0) for f in families)
 

@@ -50,17 +50,20 @@ PAT = T.personal_access_tokens
 SSO = T.user_sso_identities
 INTERNAL_ROLE_PREFIX = "#internal:"
 
-SEARCH_COLUMNS = {
+# Searchable fields (snake_case) -> columns, for `search.parse_search` and `search_sql`.
+SEARCH = {
     "id": U.c.id,
     "primary_email": U.c.primary_email,
     "primary_phone": U.c.primary_phone,
     "username": U.c.username,
     "name": U.c.name,
 }
-ROLE_SEARCH_COLUMNS = {"id": R.c.id, "name": R.c.name, "description": R.c.description}
+ROLE_SEARCH = {"id": R.c.id, "name": R.c.name, "description": R.c.description}
 LIST_COLUMNS = (*USER_INFO_COLUMNS, U.c.password_encryption_method)
 
-# Unique constraints/indexes -> the user-facing code Logto maps them to.
+# Unique constraints/indexes -> the user-facing code Logto maps them to. A local mapping because
+# the code differs from the generic `entity.unique_integrity_violation` (dberrors.map_db_error);
+# every other database error is left to the route contract.
 _UNIQUE_CODES = (
     ("primary_email", "user.email_already_in_use"),
     ("username", "user.username_already_in_use"),
@@ -69,22 +72,16 @@ _UNIQUE_CODES = (
 )
 
 
-def unique_error(exc: DBAPIError) -> LogtoError | None:
-    """A unique violation on a users/PAT constraint as Logto reports it, else the generic map."""
-    text = str(exc.orig).lower()
+def identifier_taken(exc: DBAPIError) -> LogtoError | None:
+    """A unique violation on a users/PAT constraint as Logto reports it; None for anything else."""
     mapped = map_db_error(exc)
-    if mapped is not None and mapped.code == "entity.unique_integrity_violation":
-        for needle, code in _UNIQUE_CODES:
-            if needle in text:
-                return LogtoError(code, 422)
-    return mapped
-
-
-def _raise_db(exc: DBAPIError) -> None:
-    mapped = unique_error(exc)
-    if mapped is not None:
-        raise mapped from None
-    raise exc
+    if mapped is None or mapped.code != "entity.unique_integrity_violation":
+        return None
+    text = str(exc.orig).lower()
+    for needle, code in _UNIQUE_CODES:
+        if needle in text:
+            return LogtoError(code, 422)
+    return None
 
 
 # --- users --------------------------------------------------------------------------------------
@@ -252,7 +249,9 @@ async def insert_user(
                 [{"tenant_id": tenant_id, "id": ids.standard_id(), "user_id": row["id"], "role_id": r} for r in roles],
             )
     except DBAPIError as exc:
-        _raise_db(exc)
+        taken = identifier_taken(exc)
+        if taken is not None:
+            raise taken from None
         raise
     return created
 
@@ -270,11 +269,33 @@ async def update_user(conn: AsyncConnection, tenant_id: str, user_id: str, value
     try:
         row = (await conn.execute(stmt)).first()
     except DBAPIError as exc:
-        _raise_db(exc)
+        taken = identifier_taken(exc)
+        if taken is not None:
+            raise taken from None
         raise
     if row is None:
         raise LogtoError("entity.not_exists", 404, name="user")
     return row
+
+
+async def upgrade_password(
+    conn: AsyncConnection, tenant_id: str, user_id: str, old_digest: str, digest: str, method: str
+) -> None:
+    """Replaces an imported digest, only if nobody changed the password meanwhile."""
+    await conn.execute(
+        update(U)
+        .where(U.c.tenant_id == tenant_id, U.c.id == user_id, U.c.password_encrypted == old_digest)
+        .values(password_encrypted=digest, password_encryption_method=method, updated_at=clock.now_ms())
+    )
+
+
+async def password_expiration_enabled(conn: AsyncConnection, tenant_id: str) -> bool:
+    """Sign-in experience `passwordExpiration` (not configurable in authkeep yet: off)."""
+    ss = T.system_settings
+    q = select(ss.c.value).where(ss.c.tenant_id == tenant_id, ss.c.key == "signInExperience")
+    value = (await conn.execute(q)).scalar()
+    policy = value.get("passwordExpiration") if isinstance(value, dict) else None
+    return bool(isinstance(policy, dict) and policy.get("enabled") and policy.get("validPeriodDays"))
 
 
 async def merge_json(
@@ -301,7 +322,7 @@ def _list_conditions(
 ) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [U.c.tenant_id == tenant_id]
     if search:
-        conds.append(search_condition(search, SEARCH_COLUMNS, dialect))
+        conds.append(search_condition(search, SEARCH, dialect))
     if exclude_role_id:
         conds.append(~exists().where(UR.c.role_id == exclude_role_id, UR.c.user_id == U.c.id))
     if exclude_org_id:
@@ -327,12 +348,12 @@ def _matching(
         return m.prefix_with("MATERIALIZED") if dialect == "postgresql" else m
     base = _list_conditions(dialect, tenant_id, Search(), exclude_role_id, exclude_org_id)
     cand = (
-        select(U.c.id, U.c.created_at, *SEARCH_COLUMNS.values())
+        select(U.c.id, U.c.created_at, *SEARCH.values())
         .where(*base, *pre)
         .cte("candidates")
         .prefix_with("MATERIALIZED")
     )
-    cols = {name: cand.c[col.name] for name, col in SEARCH_COLUMNS.items()}
+    cols = {name: cand.c[col.name] for name, col in SEARCH.items()}
     return select(cand.c.id, cand.c.created_at).where(search_condition(search, cols, dialect)).cte("m")
 
 
@@ -430,11 +451,11 @@ async def _locate(conn: AsyncConnection, tenant_id: str, offset: int) -> tuple[i
     return (int(row.bucket) + 1) << _LEVELS[-1], int(row.local)
 
 
-def _data_error(exc: DBAPIError) -> LogtoError:
-    mapped = map_db_error(exc)
-    if mapped is not None:
-        return mapped
-    return invalid_input("Invalid search value.")
+def _search_error(exc: DBAPIError) -> None:
+    """A search value the database refuses in a way the generic mapping does not know (e.g. a
+    malformed SIMILAR TO escape) is the search's 400; known errors go to the route contract."""
+    if map_db_error(exc) is None:
+        raise invalid_input("Invalid search value.") from None
 
 
 async def first_page(db: Database, tenant_id: str, page: Page) -> tuple[list[dict[str, Any]], int] | None:
@@ -509,7 +530,26 @@ async def list_users(
         q = select(*LIST_COLUMNS).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
         return list((await conn.execute(q)).all()), total
     except DBAPIError as exc:
-        raise _data_error(exc) from None
+        _search_error(exc)
+        raise
+
+
+async def list_page(
+    db: Database,
+    tenant_id: str,
+    search: Search,
+    page: Page,
+    exclude_role_id: str | None = None,
+    exclude_org_id: str | None = None,
+) -> tuple[list[Any], int]:
+    """The storage strategy of the user list: an unfiltered shallow page on the fast read path
+    (`first_page`), anything else through `list_users` in a read transaction."""
+    if not (search or exclude_role_id or exclude_org_id):
+        fast = await first_page(db, tenant_id, page)
+        if fast is not None:
+            return fast
+    async with db.read() as conn:
+        return await list_users(conn, db.dialect, tenant_id, search, page, exclude_role_id, exclude_org_id)
 
 
 # --- roles of a user -------------------------------------------------------------------------
@@ -529,7 +569,7 @@ async def list_user_roles(
 ) -> tuple[list[dict[str, Any]], int]:
     conds = _user_role_conditions(tenant_id, user_id)
     if search:
-        conds.append(search_condition(search, ROLE_SEARCH_COLUMNS, dialect))
+        conds.append(search_condition(search, ROLE_SEARCH, dialect))
     base = R.join(UR, UR.c.role_id == R.c.id)
     try:
         total = int((await conn.execute(select(func.count()).select_from(base).where(*conds))).scalar_one())
@@ -543,7 +583,8 @@ async def list_user_roles(
         )
         rows = (await conn.execute(q)).all()
     except DBAPIError as exc:
-        raise _data_error(exc) from None
+        _search_error(exc)
+        raise
     return [role(r) for r in rows], total
 
 
@@ -638,7 +679,9 @@ async def insert_pat(conn: AsyncConnection, values: dict[str, Any]) -> Row[Any]:
     try:
         return (await conn.execute(PAT.insert().values(**values).returning(*PAT.c))).one()
     except DBAPIError as exc:
-        _raise_db(exc)
+        taken = identifier_taken(exc)
+        if taken is not None:
+            raise taken from None
         raise
 
 
@@ -652,7 +695,9 @@ async def rename_pat(conn: AsyncConnection, tenant_id: str, user_id: str, name: 
     try:
         row = (await conn.execute(stmt)).first()
     except DBAPIError as exc:
-        _raise_db(exc)
+        taken = identifier_taken(exc)
+        if taken is not None:
+            raise taken from None
         raise
     if row is None:
         raise LogtoError("entity.not_exists", 404, name="personal_access_token")

@@ -236,7 +236,13 @@ async def _require_membership(conn: AsyncConnection, ctx: Ctx, user_id: str, org
         raise LogtoError("organization.require_membership", 422)
 
 
-@router.get(_CONSENT_ORGS, paged=True, reads=("applications", "users", "organizations"))
+async def _consent_check(ctx: Ctx) -> None:
+    """Logto checks the app and the user before paging or the body (a `router.use` on the path)."""
+    async with ctx.db.read() as conn:
+        await _consent_user(conn, ctx)
+
+
+@router.get(_CONSENT_ORGS, before=_consent_check, paged=True, reads=("applications", "users", "organizations"))
 async def list_consent_organizations(ctx: Ctx) -> Any:
     async with ctx.db.read() as conn:
         app_id, user_id = await _consent_user(conn, ctx)
@@ -244,7 +250,7 @@ async def list_consent_organizations(ctx: Ctx) -> Any:
     return ctx.paged({"organizations": items}, total)
 
 
-@router.put(_CONSENT_ORGS, body=rules.OrganizationIds, status=204)
+@router.put(_CONSENT_ORGS, before=_consent_check, body=rules.OrganizationIds, status=204)
 async def replace_consent_organizations(ctx: Ctx) -> Any:
     async with ctx.db.write() as conn:
         app_id, user_id = await _consent_user(conn, ctx)
@@ -255,7 +261,7 @@ async def replace_consent_organizations(ctx: Ctx) -> Any:
     return web.empty(204)
 
 
-@router.post(_CONSENT_ORGS, body=rules.SomeOrganizationIds)
+@router.post(_CONSENT_ORGS, before=_consent_check, body=rules.SomeOrganizationIds)
 async def add_consent_organizations(ctx: Ctx) -> Any:
     async with ctx.db.write() as conn:
         app_id, user_id = await _consent_user(conn, ctx)
@@ -294,7 +300,12 @@ async def list_custom_domains(ctx: Ctx) -> Any:
     raise LogtoError("domain.not_configured", 501)
 
 
-@router.post(_DOMAINS, body=rules.Domain)
+async def _protected_check(ctx: Ctx) -> None:
+    """Logto checks the app before the body (a `router.use` on the path)."""
+    await _protected(ctx)
+
+
+@router.post(_DOMAINS, before=_protected_check, body=rules.Domain)
 async def add_custom_domain(ctx: Ctx) -> Any:
     metadata = await _protected(ctx)
     if metadata is None:

@@ -8,23 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from authkeep import paging, web
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, page_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import not_found
 from authkeep.store import organizations as store
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 
 
 # --- application members (machine-to-machine only) ----------------------------------------------------
 
 
-@route(router.get("/organizations/{id}/applications"))
+@router.get("/organizations/{id}/applications", paged=True, reads=("organizations", "applications"))
 async def list_applications(ctx: Ctx) -> Response:
-    page = required_page(ctx)
+    page = ctx.page
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.list_applications(
@@ -32,12 +31,12 @@ async def list_applications(ctx: Ctx) -> Response:
         )
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@route(router.post("/organizations/{id}/applications"))
+@router.post("/organizations/{id}/applications", body=schemas.ApplicationIds)
 async def add_applications(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.ApplicationIds)
+    body: schemas.ApplicationIds = ctx.body
     app_ids = dedupe(body.applicationIds)
 
     async def work(conn: AsyncConnection) -> None:
@@ -48,9 +47,9 @@ async def add_applications(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.put("/organizations/{id}/applications", status=204))
+@router.put("/organizations/{id}/applications", status=204, body=schemas.ApplicationIdsOrEmpty)
 async def replace_applications(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.ApplicationIdsOrEmpty)
+    body: schemas.ApplicationIdsOrEmpty = ctx.body
     app_ids = dedupe(body.applicationIds)
 
     async def work(conn: AsyncConnection) -> None:
@@ -62,7 +61,7 @@ async def replace_applications(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.delete("/organizations/{id}/applications/{applicationId}"))
+@router.delete("/organizations/{id}/applications/{applicationId}")
 async def remove_application(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"), needed=False)
@@ -72,9 +71,9 @@ async def remove_application(ctx: Ctx) -> None:
         raise not_found()
 
 
-@route(router.post("/organizations/{id}/applications/roles"))
+@router.post("/organizations/{id}/applications/roles", body=schemas.ApplicationsRoles)
 async def add_applications_roles(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.ApplicationsRoles)
+    body: schemas.ApplicationsRoles = ctx.body
     pairs = rules.pairs(body.applicationIds, body.organizationRoleIds)
 
     async def work(conn: AsyncConnection) -> None:
@@ -86,21 +85,21 @@ async def add_applications_roles(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.get("/organizations/{id}/applications/{applicationId}/roles"))
+@router.get("/organizations/{id}/applications/{applicationId}/roles", reads=("organizations", "applications"))
 async def list_application_roles(ctx: Ctx) -> Response:
     await rules.require_app_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId"))
-    page = page_of(ctx, optional=True)
+    page = ctx.page = paging.parse_page(ctx.request, optional=True)  # after the membership check, as Logto
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.app_roles(conn, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId"), page)
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
 async def _write_app_roles(ctx: Ctx, replace: bool) -> None:
     await rules.require_app_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId"))
-    body = await body_of(ctx, schemas.OrganizationRoleIds)
+    body = await web.read_body(ctx.request, schemas.OrganizationRoleIds)  # after the membership check
     role_ids = dedupe(body.organizationRoleIds)
     org_id, app_id = ctx.param("id"), ctx.param("applicationId")
 
@@ -117,17 +116,17 @@ async def _write_app_roles(ctx: Ctx, replace: bool) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.post("/organizations/{id}/applications/{applicationId}/roles"))
+@router.post("/organizations/{id}/applications/{applicationId}/roles")
 async def add_application_roles(ctx: Ctx) -> None:
     await _write_app_roles(ctx, replace=False)
 
 
-@route(router.put("/organizations/{id}/applications/{applicationId}/roles", status=204))
+@router.put("/organizations/{id}/applications/{applicationId}/roles", status=204)
 async def replace_application_roles(ctx: Ctx) -> None:
     await _write_app_roles(ctx, replace=True)
 
 
-@route(router.delete("/organizations/{id}/applications/{applicationId}/roles/{organizationRoleId}"))
+@router.delete("/organizations/{id}/applications/{applicationId}/roles/{organizationRoleId}")
 async def remove_application_role(ctx: Ctx) -> None:
     await rules.require_app_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("applicationId"))
 

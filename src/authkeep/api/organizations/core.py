@@ -13,24 +13,23 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from authkeep import clock, ids, paging, web
-from authkeep.api.context import Ctx
+from authkeep import clock, ids, web
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.errors import LogtoError, not_exists_with_id, not_found
 from authkeep.store import organizations as store
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 TABLE = "organizations"
 
 
 # --- organizations -----------------------------------------------------------------------------------
 
 
-@route(router.get("/organizations"))
+@router.get("/organizations", paged=True, reads=("organizations", "users"))
 async def list_organizations(ctx: Ctx) -> Response:
-    page = required_page(ctx)
+    page = ctx.page
     keyword = ctx.query.get("q")
     featured = web.yes(ctx.query.get("showFeatured"))
 
@@ -43,12 +42,12 @@ async def list_organizations(ctx: Ctx) -> Response:
         return items, total
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@route(router.post("/organizations"))
+@router.post("/organizations", body=schemas.OrganizationCreate)
 async def create_organization(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.OrganizationCreate)
+    body: schemas.OrganizationCreate = ctx.body
     values = {
         "tenant_id": ctx.tenant_id,
         "id": ids.short_id(),
@@ -66,7 +65,7 @@ async def create_organization(ctx: Ctx) -> dict[str, Any]:
     return store.organization_out(await rules.write(ctx.db, work))
 
 
-@route(router.get("/organizations/{id}"))
+@router.get("/organizations/{id}")
 async def get_organization(ctx: Ctx) -> dict[str, Any]:
     async def work(conn: AsyncConnection) -> Any:
         return await store.find_organization(conn, ctx.tenant_id, ctx.param("id"))
@@ -77,9 +76,9 @@ async def get_organization(ctx: Ctx) -> dict[str, Any]:
     return store.organization_out(row)
 
 
-@route(router.patch("/organizations/{id}"))
+@router.patch("/organizations/{id}", body=schemas.OrganizationPatch)
 async def update_organization(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.OrganizationPatch)
+    body: schemas.OrganizationPatch = ctx.body
     values = schemas.organization_values(body)
 
     async def work(conn: AsyncConnection) -> Any:
@@ -91,7 +90,7 @@ async def update_organization(ctx: Ctx) -> dict[str, Any]:
     return store.organization_out(row)
 
 
-@route(router.delete("/organizations/{id}"))
+@router.delete("/organizations/{id}")
 async def delete_organization(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         return await store.delete_organization(conn, ctx.tenant_id, ctx.param("id"))

@@ -10,37 +10,35 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep import clock, ids, web
-from authkeep.api.context import Ctx
+from authkeep import clock, ids
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, route
-from authkeep.domain import organization_invitations as sending
+from authkeep.domain import organization_invitations as invitation_rules
 from authkeep.domain import organizations as rules
-from authkeep.domain.organizations import ACCEPTED, ENDING_STATUSES, PENDING, dedupe
+from authkeep.domain.organizations import ACCEPTED, PENDING, dedupe
 from authkeep.errors import LogtoError, not_found
 from authkeep.store import organization_invitations as store
 from authkeep.store import organizations as org_store
-from authkeep.store import tables as T
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 INVITEE_MAX = 256
 
 
-@route(router.get("/organization-invitations", cache=False))  # status depends on the clock
+@router.get("/organization-invitations", query=schemas.InvitationQuery, cache=False)  # status depends on the clock
 async def list_invitations(ctx: Ctx) -> list[dict[str, Any]]:
-    q = ctx.query
+    q: schemas.InvitationQuery = ctx.q
 
     async def work(conn: AsyncConnection) -> list[dict[str, Any]]:
         return await store.list_invitations(
-            conn, ctx.tenant_id, clock.now_ms(), q.get("organizationId"), q.get("inviterId"), q.get("invitee")
+            conn, ctx.tenant_id, clock.now_ms(), q.organizationId, q.inviterId, q.invitee
         )
 
     return await rules.read(ctx.db, work)
 
 
-@route(router.post("/organization-invitations"))
+@router.post("/organization-invitations", body=schemas.InvitationCreate)
 async def create_invitation(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.InvitationCreate)
+    body: schemas.InvitationCreate = ctx.body
     now = clock.now_ms()
     if not body.expiresAt > now:
         raise rules.invalid_input("The value of `expiresAt` must be in the future.")
@@ -70,23 +68,18 @@ async def create_invitation(ctx: Ctx) -> dict[str, Any]:
     }
 
     async def work(conn: AsyncConnection) -> dict[str, Any] | None:
-        if not await org_store.organization_exists(conn, ctx.tenant_id, org_id):
-            raise rules.foreign_key_error()
-        if body.inviterId and not await org_store.users_existing(conn, ctx.tenant_id, [body.inviterId]):
-            raise rules.foreign_key_error()
-        if len(await org_store.existing_ids(conn, T.organization_roles, ctx.tenant_id, role_ids)) < len(role_ids):
-            raise rules.foreign_key_error()
+        await invitation_rules.check_references(conn, ctx.tenant_id, org_id, body.inviterId, role_ids)
         await store.expire_pending(conn, ctx.tenant_id, org_id, invitee, now)
         await store.insert_invitation(conn, values, role_ids)
         if payload is None:
             return None
-        sending.sender_or_error()  # 501 before anything is committed
-        return await sending.template_context(conn, ctx.tenant_id, org_id, body.inviterId)
+        invitation_rules.sender_or_error()  # 501 before anything is committed
+        return await invitation_rules.template_context(conn, ctx.tenant_id, org_id, body.inviterId)
 
     context = await rules.write(ctx.db, work)
     if payload is not None:
         try:
-            await sending.send_invitation(ctx.db, ctx.tenant_id, invitee, {**(context or {}), **payload})
+            await invitation_rules.send_invitation(ctx.db, ctx.tenant_id, invitee, {**(context or {}), **payload})
         except LogtoError:
             # Logto sends inside the creating transaction; authkeep sends after commit (no
             # database lock held over SMTP) and takes the invitation back when sending fails.
@@ -108,12 +101,12 @@ async def _find(ctx: Ctx, invitation_id: str) -> dict[str, Any]:
     return found
 
 
-@route(router.get("/organization-invitations/{id}", cache=False))
+@router.get("/organization-invitations/{id}", cache=False)
 async def get_invitation(ctx: Ctx) -> dict[str, Any]:
     return await _find(ctx, ctx.param("id"))
 
 
-@route(router.delete("/organization-invitations/{id}"))
+@router.delete("/organization-invitations/{id}")
 async def delete_invitation(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         return await store.delete_invitation(conn, ctx.tenant_id, ctx.param("id"))
@@ -122,54 +115,28 @@ async def delete_invitation(ctx: Ctx) -> None:
         raise not_found()
 
 
-@route(router.post("/organization-invitations/{id}/message", status=204))
+@router.post("/organization-invitations/{id}/message", status=204, body=schemas.MessagePayload)
 async def send_message(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.MessagePayload)
+    body: schemas.MessagePayload = ctx.body
     invitation = await _find(ctx, ctx.param("id"))
 
     async def work(conn: AsyncConnection) -> dict[str, Any]:
-        return await sending.template_context(
+        return await invitation_rules.template_context(
             conn, ctx.tenant_id, invitation["organizationId"], invitation["inviterId"]
         )
 
     context = await rules.read(ctx.db, work)
-    await sending.send_invitation(ctx.db, ctx.tenant_id, invitation["invitee"], {**context, **body.data()})
+    await invitation_rules.send_invitation(ctx.db, ctx.tenant_id, invitation["invitee"], {**context, **body.data()})
 
 
-@route(router.put("/organization-invitations/{id}/status"))
+@router.put("/organization-invitations/{id}/status", body=schemas.InvitationStatus)
 async def update_status(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.InvitationStatus)
+    body: schemas.InvitationStatus = ctx.body
     accepted_user_id = body.acceptedUserId if body.status == ACCEPTED else None
     if body.status == ACCEPTED and not accepted_user_id:
         raise rules.invalid_input("The `acceptedUserId` is required when accepting an invitation.", 422)
 
     async def work(conn: AsyncConnection) -> dict[str, Any]:
-        now = clock.now_ms()
-        invitation = await store.find_invitation(conn, ctx.tenant_id, ctx.param("id"), now, lock=True)
-        if invitation is None:
-            raise not_found()
-        if invitation["status"] in ENDING_STATUSES:
-            raise rules.invalid_input("The status of the invitation cannot be changed anymore.", 422)
-        values: dict[str, Any] = {"status": body.status, "updated_at": now}
-        if body.status == ACCEPTED:
-            assert accepted_user_id is not None
-            user = await store.find_user(conn, ctx.tenant_id, accepted_user_id)
-            if user is None:
-                raise not_found()
-            if (user.primary_email or "").lower() != invitation["invitee"].lower():
-                raise rules.invalid_input("The accepted user must have the same email as the invitee.", 422)
-            org_id = invitation["organizationId"]
-            await org_store.lock_organization(conn, ctx.tenant_id, org_id)
-            await org_store.add_members(conn, ctx.tenant_id, org_id, [accepted_user_id])
-            role_ids = [r["id"] for r in invitation["organizationRoles"]]
-            found = await org_store.types_of(conn, T.organization_roles, ctx.tenant_id, role_ids)
-            rules.check_types(found, role_ids, "User")
-            await org_store.add_member_roles(conn, ctx.tenant_id, org_id, [(accepted_user_id, r) for r in role_ids])
-            values["accepted_user_id"] = accepted_user_id
-        await store.set_status(conn, ctx.tenant_id, ctx.param("id"), values)
-        invitation.update(status=body.status, updatedAt=values["updated_at"])
-        if body.status == ACCEPTED:
-            invitation["acceptedUserId"] = accepted_user_id
-        return invitation
+        return await invitation_rules.change_status(conn, ctx.tenant_id, ctx.param("id"), body.status, accepted_user_id)
 
     return await rules.write(ctx.db, work)

@@ -7,17 +7,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from authkeep import paging, web
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, page_of, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import not_exists_with_id, not_found
 from authkeep.store import organizations as store
-from authkeep.store import tables as T
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 TABLE = "organizations"
 
 
@@ -26,20 +23,20 @@ TABLE = "organizations"
 EMAIL_DOMAIN_MAX = 128
 
 
-@route(router.get("/organizations/{id}/jit/email-domains"))
+@router.get("/organizations/{id}/jit/email-domains", paged="optional")
 async def list_email_domains(ctx: Ctx) -> Response:
-    page = page_of(ctx, optional=True)
+    page = ctx.page
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.email_domains(conn, ctx.tenant_id, ctx.param("id"), page)
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@route(router.post("/organizations/{id}/jit/email-domains"))
+@router.post("/organizations/{id}/jit/email-domains", body=schemas.EmailDomain)
 async def add_email_domain(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.EmailDomain)
+    body: schemas.EmailDomain = ctx.body
     if len(body.emailDomain) > EMAIL_DOMAIN_MAX:
         raise rules.value_too_long()
 
@@ -50,9 +47,9 @@ async def add_email_domain(ctx: Ctx) -> dict[str, Any]:
     return await rules.write(ctx.db, work)
 
 
-@route(router.put("/organizations/{id}/jit/email-domains", status=204))
+@router.put("/organizations/{id}/jit/email-domains", status=204, body=schemas.EmailDomains)
 async def replace_email_domains(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.EmailDomains)
+    body: schemas.EmailDomains = ctx.body
     domains = dedupe(body.emailDomains)
     if any(len(d) > EMAIL_DOMAIN_MAX for d in domains):
         raise rules.value_too_long()
@@ -65,7 +62,7 @@ async def replace_email_domains(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.delete("/organizations/{id}/jit/email-domains/{emailDomain}"))
+@router.delete("/organizations/{id}/jit/email-domains/{emailDomain}")
 async def remove_email_domain(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"), needed=False)
@@ -75,7 +72,7 @@ async def remove_email_domain(ctx: Ctx) -> None:
         raise not_found()
 
 
-def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
+def _jit_routes(kind: str, key: str, param: str) -> None:
     """GET/POST/PUT/DELETE of a two-id JIT relation (SchemaRouter's `addRelationRoutes`)."""
     single, empty_ok = {
         "roles": (schemas.OrganizationRoleIds, schemas.OrganizationRoleIdsOrEmpty),
@@ -85,7 +82,7 @@ def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
     path = f"/organizations/{{id}}/jit/{kind}"
 
     async def list_(ctx: Ctx) -> Response:
-        page = page_of(ctx, optional=True)
+        page = ctx.page
 
         async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
             if not await store.organization_exists(conn, ctx.tenant_id, ctx.param("id")):
@@ -93,25 +90,25 @@ def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
             return await lister(conn, ctx.tenant_id, ctx.param("id"), page)
 
         items, total = await rules.read(ctx.db, work)
-        return paging.paged(ctx.request, items, total, page)
+        return ctx.paged(items, total)
 
     async def add(ctx: Ctx) -> None:
-        member_ids = dedupe(getattr(await body_of(ctx, single), key))
+        member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
             await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"))
-            await rules.check_existing(conn, table, ctx.tenant_id, member_ids)
+            await rules.check_jit_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.add_jit(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
 
     async def replace(ctx: Ctx) -> None:
-        member_ids = dedupe(getattr(await body_of(ctx, empty_ok), key))
+        member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
             if not await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"), needed=bool(member_ids)):
                 return
-            await rules.check_existing(conn, table, ctx.tenant_id, member_ids)
+            await rules.check_jit_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.replace_jit(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
@@ -127,11 +124,11 @@ def _jit_routes(kind: str, key: str, param: str, table: Any) -> None:
     name = kind.replace("-", "_")
     for fn, verb in ((list_, "list"), (add, "add"), (replace, "replace"), (remove, "remove")):
         fn.__name__ = fn.__qualname__ = f"{verb}_jit_{name}"
-    route(router.get(path))(list_)
-    route(router.post(path))(add)
-    route(router.put(path, status=204))(replace)
-    route(router.delete(f"{path}/{{{param}}}"))(remove)
+    router.get(path, paged="optional")(list_)
+    router.post(path, body=single)(add)
+    router.put(path, status=204, body=empty_ok)(replace)
+    router.delete(f"{path}/{{{param}}}")(remove)
 
 
-_jit_routes("roles", "organizationRoleIds", "organizationRoleId", T.organization_roles)
-_jit_routes("sso-connectors", "ssoConnectorIds", "ssoConnectorId", T.sso_connectors)
+_jit_routes("roles", "organizationRoleIds", "organizationRoleId")
+_jit_routes("sso-connectors", "ssoConnectorIds", "ssoConnectorId")

@@ -8,35 +8,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from authkeep import paging, web
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, page_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import not_found
 from authkeep.store import organizations as store
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 
 
 # --- user members ------------------------------------------------------------------------------------
 
 
-@route(router.get("/organizations/{id}/users"))
+@router.get("/organizations/{id}/users", paged=True, query=schemas.MemberQuery, reads=("organizations", "users"))
 async def list_members(ctx: Ctx) -> Response:
-    page = required_page(ctx)
-    keys = ("q", "organizationRoleId")
-    query = web.validate(schemas.MemberQuery, {k: ctx.query[k] for k in keys if k in ctx.query}, where="query")
+    page = ctx.page
+    query: schemas.MemberQuery = ctx.q
 
     items, total = await rules.guard_db(
         store.list_members(ctx.db, ctx.tenant_id, ctx.param("id"), page, query.q, query.organizationRoleId)
     )
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@route(router.post("/organizations/{id}/users"))
+@router.post("/organizations/{id}/users", body=schemas.UserIds)
 async def add_members(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.UserIds)
+    body: schemas.UserIds = ctx.body
     user_ids = dedupe(body.userIds)
 
     async def work(conn: AsyncConnection) -> None:
@@ -48,9 +46,9 @@ async def add_members(ctx: Ctx) -> dict[str, Any]:
     return {"userIds": body.userIds}  # echoed as sent, as Logto
 
 
-@route(router.put("/organizations/{id}/users", status=204))
+@router.put("/organizations/{id}/users", status=204, body=schemas.UserIdsOrEmpty)
 async def replace_members(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.UserIdsOrEmpty)
+    body: schemas.UserIdsOrEmpty = ctx.body
     user_ids = dedupe(body.userIds)
 
     async def work(conn: AsyncConnection) -> None:
@@ -62,7 +60,7 @@ async def replace_members(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.delete("/organizations/{id}/users/{userId}"))
+@router.delete("/organizations/{id}/users/{userId}")
 async def remove_member(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"), needed=False)
@@ -72,9 +70,9 @@ async def remove_member(ctx: Ctx) -> None:
         raise not_found()
 
 
-@route(router.post("/organizations/{id}/users/roles"))
+@router.post("/organizations/{id}/users/roles", body=schemas.UsersRoles)
 async def add_members_roles(ctx: Ctx) -> None:
-    body = await body_of(ctx, schemas.UsersRoles)
+    body: schemas.UsersRoles = ctx.body
     pairs = rules.pairs(body.userIds, body.organizationRoleIds)
 
     async def work(conn: AsyncConnection) -> None:
@@ -86,22 +84,22 @@ async def add_members_roles(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.get("/organizations/{id}/users/{userId}/roles"))
+@router.get("/organizations/{id}/users/{userId}/roles", reads=("organizations", "users"))
 async def list_member_roles(ctx: Ctx) -> Response:
     await rules.require_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))
-    page = page_of(ctx, optional=True)
+    page = ctx.page = paging.parse_page(ctx.request, optional=True)  # after the membership check, as Logto
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.member_roles(conn, ctx.tenant_id, ctx.param("id"), ctx.param("userId"), page)
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@route(router.post("/organizations/{id}/users/{userId}/roles"))
+@router.post("/organizations/{id}/users/{userId}/roles")
 async def add_member_roles(ctx: Ctx) -> dict[str, Any]:
     await rules.require_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))
-    body = await body_of(ctx, schemas.RoleIdsOrNames)
+    body = await web.read_body(ctx.request, schemas.RoleIdsOrNames)  # after the membership check, as Logto
 
     async def work(conn: AsyncConnection) -> list[str]:
         await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"))
@@ -117,10 +115,10 @@ async def add_member_roles(ctx: Ctx) -> dict[str, Any]:
     return {"organizationRoleIds": await rules.write(ctx.db, work)}
 
 
-@route(router.put("/organizations/{id}/users/{userId}/roles", status=204))
+@router.put("/organizations/{id}/users/{userId}/roles", status=204)
 async def replace_member_roles(ctx: Ctx) -> None:
     await rules.require_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))
-    body = await body_of(ctx, schemas.RoleIdsOrNames)
+    body = await web.read_body(ctx.request, schemas.RoleIdsOrNames)  # after the membership check, as Logto
 
     async def work(conn: AsyncConnection) -> None:
         await rules.lock_organization(conn, ctx.tenant_id, ctx.param("id"))
@@ -133,7 +131,7 @@ async def replace_member_roles(ctx: Ctx) -> None:
     await rules.write(ctx.db, work)
 
 
-@route(router.delete("/organizations/{id}/users/{userId}/roles/{organizationRoleId}"))
+@router.delete("/organizations/{id}/users/{userId}/roles/{organizationRoleId}")
 async def remove_member_role(ctx: Ctx) -> None:
     await rules.require_member(ctx.db, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))
 
@@ -147,7 +145,7 @@ async def remove_member_role(ctx: Ctx) -> None:
         raise not_found()
 
 
-@route(router.get("/organizations/{id}/users/{userId}/scopes"))
+@router.get("/organizations/{id}/users/{userId}/scopes", reads=("organizations", "users"))
 async def list_member_scopes(ctx: Ctx) -> list[dict[str, Any]]:
     async def work(conn: AsyncConnection) -> list[dict[str, Any]]:
         return await store.member_scopes(conn, ctx.tenant_id, ctx.param("id"), ctx.param("userId"))

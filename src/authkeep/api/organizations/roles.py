@@ -8,40 +8,33 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from authkeep import ids, paging, web
-from authkeep.api.context import Ctx
+from authkeep import ids
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, page_of, required_page, route
 from authkeep.domain import organizations as rules
 from authkeep.domain.organizations import dedupe
 from authkeep.errors import LogtoError, not_found
 from authkeep.store import organization_roles as store
 from authkeep.store.organizations import role_out
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 
 
-@route(router.get("/organization-roles"))
+@router.get("/organization-roles", paged=True)
 async def list_roles(ctx: Ctx) -> Response:
-    page = required_page(ctx)
+    page = ctx.page
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.list_roles(conn, ctx.tenant_id, ctx.query.get("q"), page)
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-async def _check_targets(conn: AsyncConnection, ctx: Ctx, kind: str, member_ids: list[str]) -> None:
-    found = await store.relation_targets_existing(conn, kind, ctx.tenant_id, member_ids)
-    if len(found) < len(set(member_ids)):
-        raise rules.foreign_key_error()
-
-
-@route(router.post("/organization-roles"))
+@router.post("/organization-roles", body=schemas.OrganizationRoleCreate)
 async def create_role(ctx: Ctx) -> dict[str, Any]:
     """The role and its initial scopes in one transaction (none of it stays on an FK error)."""
-    body = await body_of(ctx, schemas.OrganizationRoleCreate)
+    body: schemas.OrganizationRoleCreate = ctx.body
     values = {
         "tenant_id": ctx.tenant_id,
         "id": ids.standard_id(),
@@ -53,8 +46,8 @@ async def create_role(ctx: Ctx) -> dict[str, Any]:
 
     async def work(conn: AsyncConnection) -> Any:
         row = await store.insert_role(conn, values)
-        await _check_targets(conn, ctx, "scopes", scope_ids)
-        await _check_targets(conn, ctx, "resource-scopes", resource_scope_ids)
+        await rules.check_role_targets(conn, "scopes", ctx.tenant_id, scope_ids)
+        await rules.check_role_targets(conn, "resource-scopes", ctx.tenant_id, resource_scope_ids)
         await store.add_role_relations(conn, "scopes", ctx.tenant_id, row.id, scope_ids)
         await store.add_role_relations(conn, "resource-scopes", ctx.tenant_id, row.id, resource_scope_ids)
         return row
@@ -62,7 +55,7 @@ async def create_role(ctx: Ctx) -> dict[str, Any]:
     return role_out(await rules.write(ctx.db, work))
 
 
-@route(router.get("/organization-roles/{id}"))
+@router.get("/organization-roles/{id}")
 async def get_role(ctx: Ctx) -> dict[str, Any]:
     async def work(conn: AsyncConnection) -> Any:
         return await store.find_role(conn, ctx.tenant_id, ctx.param("id"))
@@ -73,9 +66,9 @@ async def get_role(ctx: Ctx) -> dict[str, Any]:
     return role_out(row)
 
 
-@route(router.patch("/organization-roles/{id}"))
+@router.patch("/organization-roles/{id}", body=schemas.OrganizationRolePatch)
 async def update_role(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.OrganizationRolePatch)
+    body: schemas.OrganizationRolePatch = ctx.body
     values = schemas.patch_values(body, {"name": "name", "description": "description", "type": "type"})
 
     async def work(conn: AsyncConnection) -> Any:
@@ -87,7 +80,7 @@ async def update_role(ctx: Ctx) -> dict[str, Any]:
     return role_out(row)
 
 
-@route(router.delete("/organization-roles/{id}"))
+@router.delete("/organization-roles/{id}")
 async def delete_role(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         return await store.delete_role(conn, ctx.tenant_id, ctx.param("id"))
@@ -105,14 +98,8 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
     lister = {"scopes": store.role_scopes, "resource-scopes": store.role_resource_scopes}[kind]
     path = f"/organization-roles/{{id}}/{kind}"
 
-    async def lock_role(conn: AsyncConnection, ctx: Ctx, needed: bool = True) -> bool:
-        found = await store.find_role(conn, ctx.tenant_id, ctx.param("id"), lock=True) is not None
-        if not found and needed:
-            raise rules.foreign_key_error()
-        return found
-
     async def list_(ctx: Ctx) -> Response:
-        page = page_of(ctx, optional=True)
+        page = ctx.page
 
         async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
             if not await store.role_exists(conn, ctx.tenant_id, ctx.param("id")):
@@ -120,32 +107,32 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
             return await lister(conn, ctx.tenant_id, ctx.param("id"), page)
 
         items, total = await rules.read(ctx.db, work)
-        return paging.paged(ctx.request, items, total, page)
+        return ctx.paged(items, total)
 
     async def add(ctx: Ctx) -> None:
-        member_ids = dedupe(getattr(await body_of(ctx, single), key))
+        member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
-            await lock_role(conn, ctx)
-            await _check_targets(conn, ctx, kind, member_ids)
+            await rules.lock_role(conn, ctx.tenant_id, ctx.param("id"))
+            await rules.check_role_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.add_role_relations(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
 
     async def replace(ctx: Ctx) -> None:
-        member_ids = dedupe(getattr(await body_of(ctx, empty_ok), key))
+        member_ids = dedupe(getattr(ctx.body, key))
 
         async def work(conn: AsyncConnection) -> None:
-            if not await lock_role(conn, ctx, needed=bool(member_ids)):
+            if not await rules.lock_role(conn, ctx.tenant_id, ctx.param("id"), needed=bool(member_ids)):
                 return
-            await _check_targets(conn, ctx, kind, member_ids)
+            await rules.check_role_targets(conn, kind, ctx.tenant_id, member_ids)
             await store.replace_role_relations(conn, kind, ctx.tenant_id, ctx.param("id"), member_ids)
 
         await rules.write(ctx.db, work)
 
     async def remove(ctx: Ctx) -> None:
         async def work(conn: AsyncConnection) -> bool:
-            await lock_role(conn, ctx, needed=False)
+            await rules.lock_role(conn, ctx.tenant_id, ctx.param("id"), needed=False)
             return await store.remove_role_relation(conn, kind, ctx.tenant_id, ctx.param("id"), ctx.param(param))
 
         if not await rules.write(ctx.db, work):
@@ -154,10 +141,10 @@ def _relation_routes(kind: str, key: str, param: str) -> None:
     name = kind.replace("-", "_")
     for fn, verb in ((list_, "list"), (add, "add"), (replace, "replace"), (remove, "remove")):
         fn.__name__ = fn.__qualname__ = f"{verb}_role_{name}"
-    route(router.get(path))(list_)
-    route(router.post(path))(add)
-    route(router.put(path, status=204))(replace)
-    route(router.delete(f"{path}/{{{param}}}"))(remove)
+    router.get(path, paged="optional")(list_)
+    router.post(path, body=single)(add)
+    router.put(path, status=204, body=empty_ok)(replace)
+    router.delete(f"{path}/{{{param}}}")(remove)
 
 
 _relation_routes("scopes", "organizationScopeIds", "organizationScopeId")

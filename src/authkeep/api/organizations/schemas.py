@@ -194,7 +194,7 @@ def patch_values(body: web.Body, columns: dict[str, str]) -> dict[str, Any]:
     return {column: getattr(body, key) for key, column in columns.items() if key in body.model_fields_set}
 
 
-class MemberQuery(web.Body):
+class MemberQuery(web.Query):
     q: str = None  # type: ignore[assignment]
     organizationRoleId: Id = None  # type: ignore[assignment]
 
@@ -234,6 +234,12 @@ class InvitationCreate(web.Body):
     expiresAt: Epoch
     organizationRoleIds: Annotated[list[AnyId], Field(max_length=MAX_IDS)] = None  # type: ignore[assignment]
     messagePayload: MessagePayload | Literal[False] = False
+
+
+class InvitationQuery(web.Query):
+    organizationId: str | None = None
+    inviterId: str | None = None
+    invitee: str | None = None
 
 
 class InvitationStatus(web.Body):

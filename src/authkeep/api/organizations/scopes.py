@@ -7,33 +7,32 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
-from authkeep import ids, paging, web
-from authkeep.api.context import Ctx
+from authkeep import ids
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.api.organizations import schemas
-from authkeep.api.organizations.common import body_of, page_of, route
 from authkeep.domain import organizations as rules
 from authkeep.errors import LogtoError, not_exists_with_id, not_found
 from authkeep.store import organization_roles as store
 from authkeep.store.organizations import scope_out
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="organizations")
 TABLE = "organization_scopes"
 
 
-@route(router.get("/organization-scopes"))
+@router.get("/organization-scopes", paged="optional")
 async def list_scopes(ctx: Ctx) -> Response:
-    page = page_of(ctx, optional=True)
+    page = ctx.page
 
     async def work(conn: AsyncConnection) -> tuple[list[dict[str, Any]], int]:
         return await store.list_scopes(conn, ctx.tenant_id, ctx.query.get("q"), page)
 
     items, total = await rules.read(ctx.db, work)
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
-@route(router.post("/organization-scopes"))
+@router.post("/organization-scopes", body=schemas.OrganizationScopeCreate)
 async def create_scope(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.OrganizationScopeCreate)
+    body: schemas.OrganizationScopeCreate = ctx.body
     values = {"tenant_id": ctx.tenant_id, "id": ids.standard_id(), "name": body.name, "description": body.description}
 
     async def work(conn: AsyncConnection) -> Any:
@@ -42,7 +41,7 @@ async def create_scope(ctx: Ctx) -> dict[str, Any]:
     return scope_out(await rules.write(ctx.db, work))
 
 
-@route(router.get("/organization-scopes/{id}"))
+@router.get("/organization-scopes/{id}")
 async def get_scope(ctx: Ctx) -> dict[str, Any]:
     async def work(conn: AsyncConnection) -> Any:
         return await store.find_scope(conn, ctx.tenant_id, ctx.param("id"))
@@ -53,9 +52,9 @@ async def get_scope(ctx: Ctx) -> dict[str, Any]:
     return scope_out(row)
 
 
-@route(router.patch("/organization-scopes/{id}"))
+@router.patch("/organization-scopes/{id}", body=schemas.OrganizationScopePatch)
 async def update_scope(ctx: Ctx) -> dict[str, Any]:
-    body = await body_of(ctx, schemas.OrganizationScopePatch)
+    body: schemas.OrganizationScopePatch = ctx.body
     values = schemas.patch_values(body, {"name": "name", "description": "description"})
 
     async def work(conn: AsyncConnection) -> Any:
@@ -67,7 +66,7 @@ async def update_scope(ctx: Ctx) -> dict[str, Any]:
     return scope_out(row)
 
 
-@route(router.delete("/organization-scopes/{id}"))
+@router.delete("/organization-scopes/{id}")
 async def delete_scope(ctx: Ctx) -> None:
     async def work(conn: AsyncConnection) -> bool:
         return await store.delete_scope(conn, ctx.tenant_id, ctx.param("id"))

@@ -1,0 +1,14 @@
+"""Users routes (Logto tag "Users", docs/users.md), one module per sub-resource."""
+
+from authkeep.api.users import core, identities, mfa, password, profile, roles, sessions, tokens
+
+ROUTERS = [
+    core.router,
+    profile.router,
+    password.router,
+    roles.router,
+    identities.router,
+    mfa.router,
+    tokens.router,
+    sessions.router,
+]
