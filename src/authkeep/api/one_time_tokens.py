@@ -13,7 +13,7 @@ from authkeep.domain import one_time_tokens as domain
 from authkeep.errors import LogtoError
 from authkeep.store import one_time_tokens as store
 
-router = ApiRouter(policy="management", family="connectors")
+router = ApiRouter(policy="management", family="codes")
 EMAIL_RE = re.compile(r"^\S+@\S+\.\S+$")
 Email = Annotated[str, Field(min_length=1, max_length=128)]
 Status = Literal["active", "consumed", "revoked", "expired"]

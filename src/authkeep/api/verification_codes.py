@@ -12,7 +12,7 @@ from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import verification_codes as domain
 from authkeep.errors import LogtoError
 
-router = ApiRouter(policy="management", family="connectors")
+router = ApiRouter(policy="management", family="codes")
 EMAIL_RE = re.compile(r"^\S+@\S+\.\S+$")
 PHONE_RE = re.compile(r"^\d+$")
 
