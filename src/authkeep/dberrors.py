@@ -70,6 +70,9 @@ def unavailable() -> LogtoError:
     )
 
 
+_UDF = "user-defined function raised exception"
+
+
 def map_db_error(exc: BaseException) -> LogtoError | None:
     """A Logto error for a database failure, or None when it is a real bug (a 500)."""
     if is_unavailable(exc):
@@ -86,7 +89,9 @@ def map_db_error(exc: BaseException) -> LogtoError | None:
         return LogtoError("entity.db_constraint_violated", 422)
     if state == "22001":
         return LogtoError("entity.value_too_long", 422)
-    if state in {"2201B", "2201C"} or "invalid regular expression" in text:
+    # SQLite: the only user-defined functions are REGEXP's (store/regexp.py); they raise on a bad
+    # pattern or when the pattern spent its time budget.
+    if state in {"2201B", "2201C"} or "invalid regular expression" in text or _UDF in text:
         return LogtoError("request.invalid_input", 400, message="Input is invalid. Invalid regular expression.")
     if state in {"22021", "22P05", "22P02", "22003", "22004"}:
         return LogtoError("guard.invalid_input", 400, type="body")

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from authkeep import web
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.connectors import EMAIL, FACTORIES, SMS, SOCIAL
 from authkeep.domain import connectors as domain
 from authkeep.errors import LogtoError
 from authkeep.store import connectors as store
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="connectors")
 
 Id = Annotated[str, Field(min_length=1, max_length=128)]
 EMAIL_RE = re.compile(r"^\S+@\S+\.\S+$")
@@ -61,6 +61,10 @@ class TestBody(web.Body):
         return value
 
 
+class ConnectorQuery(web.Query):
+    target: str | None = None
+
+
 class AuthorizationUriBody(web.Body):
     state: str
     redirect_uri: str = Field(alias="redirectUri")
@@ -84,9 +88,9 @@ async def get_factory(ctx: Ctx) -> Any:
     return factory.public()
 
 
-@router.get("/connectors")
+@router.get("/connectors", query=ConnectorQuery)
 async def list_connectors(ctx: Ctx) -> Any:
-    target = ctx.query.get("target")
+    target = ctx.q.target
     async with ctx.db.read() as conn:
         found = await store.list_connectors(conn, ctx.tenant_id)
     out = [domain.connector_out(ctx.state.box, row) for row in found if row.connector_id in FACTORIES]
@@ -102,18 +106,18 @@ async def get_connector(ctx: Ctx) -> Any:
     return domain.connector_out(ctx.state.box, row)
 
 
-@router.post("/connectors", status=200)
+@router.post("/connectors", body=ConnectorCreate, status=200)
 async def create_connector(ctx: Ctx) -> Any:
-    body = _sent(await web.read_body(ctx.request, ConnectorCreate))
+    body = _sent(ctx.body)
     async with ctx.db.write() as conn:
         connector_id = await domain.create(conn, ctx.state.box, ctx.tenant_id, body)
         row = await store.find_connector(conn, ctx.tenant_id, connector_id)
     return domain.connector_out(ctx.state.box, row)
 
 
-@router.patch("/connectors/{id}")
+@router.patch("/connectors/{id}", body=ConnectorPatch)
 async def patch_connector(ctx: Ctx) -> Any:
-    body = _sent(await web.read_body(ctx.request, ConnectorPatch))
+    body = _sent(ctx.body)
     connector_id = ctx.param("id")
     async with ctx.db.write() as conn:
         await domain.patch(conn, ctx.state.box, ctx.tenant_id, connector_id, body)
@@ -129,10 +133,10 @@ async def delete_connector(ctx: Ctx) -> Any:
     return None
 
 
-@router.post("/connectors/{factoryId}/test", status=204)
+@router.post("/connectors/{factoryId}/test", body=TestBody, status=204)
 async def test_connector(ctx: Ctx) -> Any:
     """Sends a Generic message with code 000000 through an unsaved config (Logto's config testing)."""
-    body = await web.read_body(ctx.request, TestBody)
+    body: TestBody = ctx.body
     subject = body.phone or body.email
     if not subject:
         raise LogtoError("guard.invalid_input", 400, type="body")
@@ -153,9 +157,9 @@ async def test_connector(ctx: Ctx) -> Any:
     return None
 
 
-@router.post("/connectors/{connectorId}/authorization-uri", status=200)
+@router.post("/connectors/{connectorId}/authorization-uri", body=AuthorizationUriBody, status=200)
 async def authorization_uri(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, AuthorizationUriBody)
+    body: AuthorizationUriBody = ctx.body
     if not body.state or not body.redirect_uri:
         raise LogtoError("session.insufficient_info", 400)
     async with ctx.db.read() as conn:

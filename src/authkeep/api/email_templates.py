@@ -8,13 +8,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from authkeep import clock, ids, web
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.connectors import TEMPLATE_TYPES
-from authkeep.domain import connectors as _phrases  # noqa: F401  (registers the error phrases)
 from authkeep.errors import LogtoError
 from authkeep.store import email_templates as store
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="connectors")
 
 LanguageTag = Annotated[str, Field(min_length=1, max_length=16)]
 TemplateType = Literal[TEMPLATE_TYPES]  # type: ignore[valid-type]
@@ -44,7 +43,7 @@ class TemplatesPut(web.Body):
     templates: Annotated[list[TemplateIn], Field(min_length=1)]
 
 
-class Filter(web.Body):
+class Filter(web.Query):
     language_tag: LanguageTag = Field(None, alias="languageTag")  # type: ignore[assignment]
     template_type: TemplateType = Field(None, alias="templateType")  # type: ignore[assignment]
 
@@ -60,10 +59,6 @@ def template_out(row: Any) -> dict[str, Any]:
     }
 
 
-def _filter(ctx: Ctx) -> Filter:
-    return web.validate(Filter, {k: v for k, v in ctx.query.items() if k in ("languageTag", "templateType")}, "query")
-
-
 async def _find(conn: Any, ctx: Ctx) -> Any:
     row = await store.find_template(conn, ctx.tenant_id, ctx.param("id"))
     if row is None:
@@ -71,9 +66,9 @@ async def _find(conn: Any, ctx: Ctx) -> Any:
     return row
 
 
-@router.put("/email-templates")
+@router.put("/email-templates", body=TemplatesPut)
 async def put_templates(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, TemplatesPut)
+    body: TemplatesPut = ctx.body
     out = []
     async with ctx.db.write() as conn:
         for item in body.templates:
@@ -93,17 +88,17 @@ async def put_templates(ctx: Ctx) -> Any:
     return out
 
 
-@router.get("/email-templates")
+@router.get("/email-templates", query=Filter)
 async def list_templates(ctx: Ctx) -> Any:
-    where = _filter(ctx)
+    where: Filter = ctx.q
     async with ctx.db.read() as conn:
         found = await store.list_templates(conn, ctx.tenant_id, where.language_tag, where.template_type)
     return [template_out(row) for row in found]
 
 
-@router.delete("/email-templates", status=200)
+@router.delete("/email-templates", query=Filter, status=200)
 async def delete_templates(ctx: Ctx) -> Any:
-    where = _filter(ctx)
+    where: Filter = ctx.q
     if where.language_tag is None and where.template_type is None:
         raise LogtoError(
             "connector.email_connector.bulk_deletion_no_filter",
@@ -121,9 +116,9 @@ async def get_template(ctx: Ctx) -> Any:
         return template_out(await _find(conn, ctx))
 
 
-@router.patch("/email-templates/{id}/details")
+@router.patch("/email-templates/{id}/details", body=DetailsPatch)
 async def patch_details(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, DetailsPatch)
+    body: DetailsPatch = ctx.body
     async with ctx.db.write() as conn:
         row = await _find(conn, ctx)
         details = {**(row.details or {}), **body.model_dump(by_alias=True, exclude_unset=True)}

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from authkeep import clock, paging, web
-from authkeep.api.context import Ctx
+from authkeep import clock, web
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import one_time_tokens as domain
 from authkeep.errors import LogtoError
 from authkeep.store import one_time_tokens as store
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="codes")
 EMAIL_RE = re.compile(r"^\S+@\S+\.\S+$")
 Email = Annotated[str, Field(min_length=1, max_length=128)]
 Status = Literal["active", "consumed", "revoked", "expired"]
@@ -39,7 +39,7 @@ class StatusBody(web.Body):
     status: Status
 
 
-class ListQuery(web.Body):
+class ListQuery(web.Query):
     email: str = None  # type: ignore[assignment]
     status: Status = None  # type: ignore[assignment]
 
@@ -51,16 +51,16 @@ class ListQuery(web.Body):
         return value
 
 
-@router.get("/one-time-tokens", cache=False)  # statuses depend on the clock
+@router.get("/one-time-tokens", cache=False, query=ListQuery, paged="optional")  # statuses depend on the clock
 async def list_tokens(ctx: Ctx) -> Any:
-    query = web.validate(ListQuery, {k: v for k, v in ctx.query.items() if k in ("email", "status")}, "query")
-    page = paging.parse_page(ctx.request, optional=True)
+    query: ListQuery = ctx.q
+    page = ctx.page
     limit, offset = (page.limit, page.offset) if page else (None, 0)
     async with ctx.db.read() as conn:
         total, found = await store.list_tokens(conn, ctx.tenant_id, query.email, query.status, limit, offset)
     now = clock.now_ms()
     items = [domain.token_out(ctx.state.box, row, now) for row in found]
-    return paging.paged(ctx.request, items, total, page)
+    return ctx.paged(items, total)
 
 
 @router.get("/one-time-tokens/{id}", cache=False)
@@ -70,9 +70,9 @@ async def get_token(ctx: Ctx) -> Any:
     return domain.token_out(ctx.state.box, row)
 
 
-@router.post("/one-time-tokens", status=201)
+@router.post("/one-time-tokens", body=TokenCreate, status=201)
 async def create_token(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, TokenCreate)
+    body: TokenCreate = ctx.body
     context = body.context.model_dump(by_alias=True, exclude_unset=True) if body.context else {}
     async with ctx.db.write() as conn:
         token_id = await domain.create(conn, ctx.state.box, ctx.tenant_id, body.email, context, body.expires_in)
@@ -80,9 +80,9 @@ async def create_token(ctx: Ctx) -> Any:
     return domain.token_out(ctx.state.box, row)
 
 
-@router.post("/one-time-tokens/verify", status=200)
+@router.post("/one-time-tokens/verify", body=TokenVerify, status=200)
 async def verify_token(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, TokenVerify)
+    body: TokenVerify = ctx.body
     async with ctx.db.write() as conn:
         token_id, failure = await domain.verify(conn, ctx.tenant_id, body.token, body.email)
         row = await domain.find(conn, ctx.tenant_id, token_id) if token_id else None
@@ -91,9 +91,9 @@ async def verify_token(ctx: Ctx) -> Any:
     return domain.token_out(ctx.state.box, row)
 
 
-@router.put("/one-time-tokens/{id}/status")
+@router.put("/one-time-tokens/{id}/status", body=StatusBody)
 async def put_status(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, StatusBody)
+    body: StatusBody = ctx.body
     token_id = ctx.param("id")
     async with ctx.db.write() as conn:
         await domain.set_status(conn, ctx.tenant_id, token_id, body.status)

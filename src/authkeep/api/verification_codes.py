@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from authkeep import web
-from authkeep.api.context import Ctx
+from authkeep.api.contract import ApiRouter, Ctx
 from authkeep.domain import verification_codes as domain
 from authkeep.errors import LogtoError
 
-router = web.ApiRouter()
+router = ApiRouter(policy="management", family="codes")
 EMAIL_RE = re.compile(r"^\S+@\S+\.\S+$")
 PHONE_RE = re.compile(r"^\d+$")
 
@@ -55,17 +55,17 @@ def _recipient(body: Identifier) -> tuple[str | None, str | None]:
     )
 
 
-@router.post("/verification-codes", status=204)
+@router.post("/verification-codes", body=Identifier, status=204)
 async def request_code(ctx: Ctx) -> Any:
-    email, phone = _recipient(await web.read_body(ctx.request, Identifier))
+    email, phone = _recipient(ctx.body)
     ip = ctx.request.client.host if ctx.request.client else None
     await domain.request_code(ctx.db, ctx.state.box, ctx.tenant_id, email, phone, ip)
     return None
 
 
-@router.post("/verification-codes/verify", status=204)
+@router.post("/verification-codes/verify", body=VerifyBody, status=204)
 async def verify_code(ctx: Ctx) -> Any:
-    body = await web.read_body(ctx.request, VerifyBody)
+    body: VerifyBody = ctx.body
     email, phone = _recipient(body)
     await domain.verify_code(ctx.db, ctx.tenant_id, email, phone, body.verification_code)
     return None

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep import clock, errors, guard, ids
+from authkeep import clock, guard, ids
 from authkeep.connectors import EMAIL, FACTORIES, SOCIAL, ConnectorError, Factory, Message
 from authkeep.connectors.base import clean_deep, join_secrets, split_secrets
 from authkeep.domain import sign_in_exp as sie
@@ -21,52 +21,6 @@ from authkeep.store import connectors as store
 from authkeep.store import email_templates as templates_store
 from authkeep.store import sign_in_exp as sie_store
 from authkeep.store.tables_sign_in import sign_in_experiences
-
-# English phrases of the codes this family emits (Logto's phrases/en/errors).
-PHRASES = {
-    "connector.not_found": "Cannot find any available connector for type: {type}.",
-    "connector.general": "Error occurred in connector: {errorDescription}",
-    "connector.unexpected_type": "The connector's type is unexpected.",
-    "connector.invalid_config": "The connector's config is invalid.",
-    "connector.invalid_response": "The connector's response is invalid.",
-    "connector.template_not_found": "Unable to find correct template in connector config.",
-    "connector.not_implemented": "{method}: has not been implemented yet.",
-    "connector.rate_limit_exceeded": "Trigger rate limit. Please try again later.",
-    "connector.not_found_with_connector_id": "Can not find connector with given standard connector id.",
-    "connector.multiple_instances_not_supported": "Can not create multiple instance with picked standard connector.",
-    "connector.invalid_type_for_syncing_profile": "You can only sync user profile with social connectors.",
-    "connector.can_not_modify_target": "The connector 'target' can not be modified.",
-    "connector.should_specify_target": "You should specify 'target'.",
-    "connector.multiple_target_with_same_platform": (
-        "You can not have multiple social connectors that have same target and platform."
-    ),
-    "connector.cannot_overwrite_metadata_for_non_standard_connector": (
-        "This connector's 'metadata' cannot be overwritten."
-    ),
-    "connector.email_connector.bulk_deletion_no_filter": (
-        "At least one filter condition must be provided to perform bulk deletion by properties. "
-        "Supported properties are: {properties}."
-    ),
-    "session.insufficient_info": "Insufficient sign-in info.",
-    "request.feature_not_supported": "This feature is not supported in the current environment.",
-    "verification_code.phone_email_empty": "Both phone and email are empty.",
-    "verification_code.not_found": "Verification code not found. Please send verification code first.",
-    "verification_code.phone_mismatch": "Phone mismatch. Please request a new verification code.",
-    "verification_code.email_mismatch": "Email mismatch. Please request a new verification code.",
-    "verification_code.code_mismatch": "Invalid verification code.",
-    "verification_code.expired": "Verification code has expired. Please request a new verification code.",
-    "verification_code.exceed_max_try": (
-        "Verification code retries limitation exceeded. Please request a new verification code."
-    ),
-    "one_time_token.token_not_found": "Token {token} not found.",
-    "one_time_token.email_mismatch": "Email mismatch with given token.",
-    "one_time_token.token_expired": "The token is expired.",
-    "one_time_token.token_consumed": "The token has been consumed.",
-    "one_time_token.token_revoked": "The token has been revoked.",
-    "one_time_token.cannot_reactivate_token": "Cannot reactivate the token.",
-}
-for _code, _phrase in PHRASES.items():
-    errors.MESSAGES.setdefault(_code, _phrase)
 
 # Logto's koa-connector-error-handler: ConnectorErrorCodes -> HTTP status.
 _STATUS = {"not_implemented": 501, "rate_limit_exceeded": 429, "usage_limit_exceeded": 429}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -18,7 +17,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.expression import Executable
 
-from authkeep.store import changes, events
+from authkeep.store import changes, events, regexp
 
 log = logging.getLogger("authkeep.db")
 # Commits made while serving the current request: the route contract retries a handler only before its first.
@@ -29,18 +28,9 @@ Subscriber = Callable[[Sequence[events.Event]], None]
 
 
 
-def _regexp(pattern: str, value: Any, flags: int = 0) -> bool:
-    if value is None:
-        return False
-    try:
-        return re.search(pattern, str(value), flags) is not None
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from exc
-
-
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
+    def _connect(dbapi_conn: Any, record: Any) -> None:
         # Let SQLAlchemy own transaction boundaries so writes can BEGIN IMMEDIATE.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -52,10 +42,15 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
         raw = dbapi_conn.driver_connection
         inner = getattr(raw, "_conn", None)
         if inner is not None:  # aiosqlite wraps sqlite3.Connection
-            inner.create_function("regexp", 2, lambda p, v: _regexp(p, v), deterministic=True)
-            inner.create_function(
-                "regexp_i", 2, lambda p, v: _regexp(p, v, re.IGNORECASE), deterministic=True
-            )
+            budget = record.info[regexp.INFO_KEY] = regexp.Budget()
+            inner.create_function("regexp", 2, lambda p, v: regexp.search(budget, p, v), deterministic=True)
+            inner.create_function("regexp_i", 2, lambda p, v: regexp.search(budget, p, v, True), deterministic=True)
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _statement(conn: Connection, *_args: Any) -> None:
+        budget = conn.info.get(regexp.INFO_KEY)
+        if budget is not None:
+            budget.reset()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Connection) -> None:
