@@ -160,7 +160,7 @@ def test_sign_in_experience(api: httpx.Client) -> None:
             "branding": {"logoUrl": "https://acme.example/logo.png"}, "customCss": "a{}"}
     res = api.put(url, json=body)
     expected = {"tenantId": "default", "applicationId": app["id"], "color": body["color"], "branding": body["branding"],
-                "customCss": "a{}", "termsOfUseUrl": body["termsOfUseUrl"], "privacyPolicyUrl": "",
+                "customCss": "a{}", "termsOfUseUrl": body["termsOfUseUrl"], "privacyPolicyUrl": None,
                 "displayName": "Acme"}
     assert res.status_code == 201 and res.json() == expected and list(res.json()) == list(expected)
     assert api.get(url).json() == expected

@@ -29,7 +29,7 @@ INVITATION_KEYS = [
 MEMBER_KEYS = [
     "id", "username", "primaryEmail", "primaryPhone", "name", "avatar", "customData", "identities",
     "lastSignInAt", "createdAt", "updatedAt", "profile", "applicationId", "cimdClientId", "isSuspended",
-    "hasPassword", "organizationRoles",
+    "organizationRoles",
 ]  # fmt: skip
 
 

@@ -300,7 +300,9 @@ def _members_out(found: Iterable[Any]) -> list[dict[str, Any]]:
     for r in found:
         member = out.get(r["id"])
         if member is None:
-            member = out[r["id"]] = {**rows.user_info(r), "organizationRoles": []}
+            info = rows.user_info(r)
+            del info["hasPassword"]  # Logto's member rows carry user info without it
+            member = out[r["id"]] = {**info, "organizationRoles": []}
         if r["role_id"] is not None:
             member["organizationRoles"].append({"id": r["role_id"], "name": r["role_name"]})
     return list(out.values())

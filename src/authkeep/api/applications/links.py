@@ -200,7 +200,8 @@ async def put_sign_in_experience(ctx: Ctx) -> Any:
         "termsOfUseUrl": "terms_of_use_url",
         "privacyPolicyUrl": "privacy_policy_url",
     }
-    values = {column: sent[key] for key, column in columns.items() if key in sent}
+    # Logto's SQL layer stores every top-level "" as null.
+    values = {column: None if sent[key] == "" else sent[key] for key, column in columns.items() if key in sent}
     async with ctx.db.write() as conn:
         row = await app_row(conn, ctx, "applicationId", lock=True)
         existed = await store.sign_in_experience(conn, ctx.tenant_id, row.id) is not None
