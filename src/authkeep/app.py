@@ -25,6 +25,7 @@ from authkeep.config import Settings, load_settings
 from authkeep.console import console_app
 from authkeep.edge import HeadLimit
 from authkeep.errors import LogtoError
+from authkeep.hooks import worker as hook_worker
 from authkeep.logsafe import ErrorGuard
 from authkeep.logsafe import install as install_safe_logging
 from authkeep.oidc import discovery, token
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await start_state(settings)
         app.state.authkeep = state
+        app.state.hook_worker = hook_worker.start(state.db, state.box)
         # Everything built so far lives as long as the process: keep it out of full collections,
         # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
         gc.collect()
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await hook_worker.stop(app.state.hook_worker)
             await state.db.dispose()
 
     return Starlette(

@@ -23,9 +23,11 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables
+from authkeep.store import tables, tables_hooks  # noqa: F401  (its tables get families below)
 
-FAMILIES = ("applications", "resources", "roles", "users", "organizations", "configs", "console", "messages")
+FAMILIES = (
+    "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages", "hooks", "logs",
+)
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
 
@@ -72,6 +74,9 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "message_sends": ("messages",),
     "console_admins": ("console",),
     "console_sessions": ("console",),
+    "hooks": ("hooks",),
+    "hook_outbox": ("hooks",),
+    "logs": ("logs",),
 }
 
 

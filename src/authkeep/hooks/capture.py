@@ -1,0 +1,124 @@
+"""From a Management API request to outbox rows, inside the request's own write transaction.
+
+The route contract calls `begin()` for the routes Logto registers an event on; the first
+`Database.write()` of the request that changes something inserts one outbox row per subscribed
+hook just before it commits (`before_commit`). The rows become deliverable (`ready`) once the
+contract knows the answer (`finish`: status, data); a request that fails drops them (`abort`).
+A row whose request died between commit and answer is delivered later without `data`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextvars import ContextVar
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+
+from authkeep.clock import now_ms
+from authkeep.domain import hooks as domain
+from authkeep.store import events
+from authkeep.store import hooks as store
+from authkeep.store.db import Database
+
+
+class Pending:
+    __slots__ = ("context", "event", "ids", "staged", "tenant_id")
+
+    def __init__(self, tenant_id: str, event: str, context: dict[str, Any]) -> None:
+        self.tenant_id = tenant_id
+        self.event = event
+        self.context = context
+        self.staged: list[int] | None = None  # rows inserted by a transaction not yet committed
+        self.ids: list[int] | None = None  # rows of a committed transaction
+
+
+current: ContextVar[Pending | None] = ContextVar("authkeep_hook_pending", default=None)
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def begin(route: domain.Route, request: Request, tenant_id: str, body: Any) -> Pending:
+    path = request.url.path
+    path = path[4:] if path.startswith("/api/") else path
+    params = dict(zip(route.names, (str(v) for v in request.path_params.values()), strict=False))
+    context: dict[str, Any] = {"createdAt": domain.iso(now_ms())}
+    agent = request.headers.get("user-agent")
+    if agent is not None:
+        context["userAgent"] = agent
+    if request.client is not None:
+        context["ip"] = request.client.host
+    context.update(path=path, method=request.method, params=params, matchedRoute=route.matched)
+    if route.event == domain.MEMBERSHIP:
+        context["extra"] = domain.membership(request.method, route.matched, params, body)
+    pending = Pending(tenant_id, route.event, context)
+    current.set(pending)
+    return pending
+
+
+async def _rows(conn: AsyncConnection, pending: Pending, status: int | None, data: Any, ready: bool) -> list[int]:
+    hooks = [h.id for h in await store.enabled_hooks(conn, pending.tenant_id) if domain.subscribed(h, pending.event)]
+    if not hooks:
+        return []
+    now = now_ms()
+    rows = [
+        {"tenant_id": pending.tenant_id, "hook_id": hook_id, "event": pending.event, "context": pending.context,
+         "status": status, "data": data, "ready": ready, "attempts": 0, "due_at": now, "created_at": now}
+        for hook_id in hooks
+    ]  # fmt: skip
+    return await store.add_outbox(conn, rows)
+
+
+async def before_commit(conn: AsyncConnection, collector: events.Collector) -> None:
+    """`Database.write()` hook: the request's first changing transaction carries its outbox rows."""
+    pending = current.get()
+    if pending is None or pending.ids is not None or not collector.events:
+        return
+    pending.staged = await _rows(conn, pending, None, None, False)
+
+
+def after_commit(_found: Sequence[events.Event]) -> None:
+    """`Database.subscribe` hook: the staged rows are now committed."""
+    pending = current.get()
+    if pending is not None and pending.staged is not None and pending.ids is None:
+        pending.ids, pending.staged = pending.staged, None
+
+
+def _spawn(coro: Any) -> None:
+    task = asyncio.get_running_loop().create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def _finish(db: Database, pending: Pending, status: int, body: bytes, wake: Any) -> None:
+    data = orjson.loads(body) if body else None
+    async with db.write() as conn:
+        if pending.ids is None:  # nothing went through write() (a one-statement fast path)
+            await _rows(conn, pending, status, data, True)
+        elif pending.ids:
+            await store.finish_outbox(conn, pending.ids, status, data, now_ms())
+    if wake is not None:
+        wake()
+
+
+def finish(db: Database, pending: Pending, status: int, body: bytes, wake: Any) -> None:
+    """After the answer: success makes the rows deliverable, anything else drops them. Runs off
+    the request (the caller does not wait); a crash before it leaves orphaned rows (see above)."""
+    current.set(None)
+    if 200 <= status < 300:
+        _spawn(_finish(db, pending, status, body, wake))
+    elif pending.ids:
+        _spawn(_drop(db, pending.ids))
+
+
+async def _drop(db: Database, ids: list[int]) -> None:
+    async with db.write() as conn:
+        await store.drop_outbox(conn, ids)
+
+
+async def drain() -> None:
+    """Wait for the finishing tasks still running (shutdown)."""
+    if _tasks:
+        await asyncio.gather(*list(_tasks), return_exceptions=True)

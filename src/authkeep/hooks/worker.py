@@ -1,0 +1,150 @@
+"""The delivery worker: one per process. It claims due outbox rows (store.hooks.claim: leased, so
+several instances never deliver a row twice, and a row claimed by a process that died is due again
+when its lease ends), POSTs them signed, records every attempt in the logs (`TriggerHook.<event>`)
+and retries failures with exponential backoff up to ATTEMPTS times."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from cryptography.exceptions import InvalidTag
+
+from authkeep.clock import now_ms
+from authkeep.domain import hooks as domain
+from authkeep.ids import standard_id
+from authkeep.secretbox import SecretBox
+from authkeep.store import hooks as store
+from authkeep.store.db import Database
+
+log = logging.getLogger("authkeep.hooks")
+
+ATTEMPTS = 5  # deliveries tried per event and hook (then given up, logged as an Error)
+BACKOFF_MS = 1000  # before attempt n+1: BACKOFF_MS * 2**(n-1)
+LEASE_MS = 60_000  # a claimed row is due again after this (its claimer died mid-delivery)
+ORPHAN_MS = 30_000  # a row whose request never finished is delivered (without data) after this
+BATCH = 200
+CONCURRENCY = 64
+POLL_S = 1.0  # other instances' events and retries are seen at least this often
+TIMEOUT_S = 10.0  # Logto's request timeout
+MAX_LOGGED_BODY = 4096
+
+
+def seal_aad(tenant_id: str, hook_id: str) -> str:
+    return f"hook:{tenant_id}:{hook_id}"
+
+
+class Worker:
+    def __init__(self, db: Database, box: SecretBox) -> None:
+        self.db = db
+        self.box = box
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._client: httpx.AsyncClient | None = None
+        self._gate = asyncio.Semaphore(CONCURRENCY)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._client = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False)
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                done = await self.round()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001  (the database may be down a while: try later)
+                log.warning("webhook delivery round failed: %s", type(exc).__name__)
+                done = 0
+            if done >= BATCH:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), POLL_S)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def round(self) -> int:
+        now = now_ms()
+        async with self.db.write() as conn:
+            claimed = await store.claim(conn, now, now + LEASE_MS, now - ORPHAN_MS, BATCH, not self.db.is_sqlite)
+            hooks = await store.hooks_by_id(conn, {row.hook_id for row in claimed}) if claimed else {}
+        if not claimed:
+            return 0
+        results = await asyncio.gather(*(self._deliver(row, hooks.get(row.hook_id)) for row in claimed))
+        done, later, entries = [], [], []
+        for row, (ok, entry) in zip(claimed, results, strict=True):
+            entries.append(entry)
+            if ok or row.attempts >= ATTEMPTS:
+                done.append(row.id)
+            else:
+                later.append((row.id, now_ms() + BACKOFF_MS * 2 ** (row.attempts - 1)))
+        async with self.db.write() as conn:
+            if done:
+                await store.drop_outbox(conn, done)
+            for outbox_id, due in later:
+                await store.reschedule(conn, outbox_id, due)
+            await store.add_logs(conn, [e for e in entries if e is not None])
+        return len(claimed)
+
+    async def _deliver(self, row: Any, hook: Any) -> tuple[bool, dict[str, Any] | None]:
+        if hook is None:  # deleted meanwhile (its rows go with it)
+            return True, None
+        try:
+            key = self.box.open(hook.sealed_signing_key, seal_aad(hook.tenant_id, hook.id))
+        except (ValueError, InvalidTag):  # sealed with a secret key no longer configured
+            failed = {"hookId": hook.id, "error": "The signing key cannot be opened."}
+            return False, delivery_log(hook.tenant_id, hook.id, row.event, False, failed)
+        body = domain.payload(hook.id, row.event, row.context, row.status if row.ready else None, row.data)
+        result: dict[str, Any] = {"hookId": hook.id, "hookRequest": {"body": body.decode()}}
+        ok = False
+        async with self._gate:
+            try:
+                assert self._client is not None
+                response = await self._client.post(
+                    hook.config["url"], content=body, headers=domain.headers(hook.config, key, body)
+                )
+                ok = response.is_success
+                result["response"] = {"statusCode": response.status_code, "body": response.text[:MAX_LOGGED_BODY]}
+                if not ok:
+                    result["error"] = f"Endpoint responded with status {response.status_code}."
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+                result["error"] = f"{type(exc).__name__}: request failed"
+        return ok, delivery_log(hook.tenant_id, hook.id, row.event, ok, result)
+
+
+def delivery_log(tenant_id: str, hook_id: str, event: str, ok: bool, result: dict[str, Any]) -> dict[str, Any]:
+    key = f"TriggerHook.{event}"
+    payload = {"key": key, "result": "Success" if ok else "Error", **result}
+    return {"tenant_id": tenant_id, "id": standard_id(), "key": key, "payload": payload, "hook_id": hook_id,
+            "user_id": None, "application_id": None, "created_at": now_ms()}  # fmt: skip
+
+
+def start(db: Database, box: SecretBox) -> Worker:
+    """The process's worker; `Database.write()` gets the outbox hooks (hooks/capture)."""
+    from authkeep.hooks import capture
+
+    db.before_commit.append(capture.before_commit)
+    db.subscribe(capture.after_commit)
+    worker = Worker(db, box)
+    worker.start()
+    return worker
+
+
+async def stop(worker: Worker) -> None:
+    from authkeep.hooks import capture
+
+    await capture.drain()
+    await worker.stop()
