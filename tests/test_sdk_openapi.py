@@ -102,6 +102,7 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "captcha_provider",
         "configs",
         "well_known",
+        "hooks",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):
