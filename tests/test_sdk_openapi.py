@@ -103,6 +103,7 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "configs",
         "well_known",
         "hooks",
+        "logs",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

@@ -32,6 +32,7 @@ from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT, AppState
+from authkeep.store.logs import LogWriter
 from authkeep.web import JSON_TYPE, dumps, json_response
 
 log = logging.getLogger("authkeep")
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state = await start_state(settings)
         app.state.authkeep = state
         app.state.hook_worker = hook_worker.start(state.db, state.box)
+        app.state.audit_logs = LogWriter(state.db)
         # Everything built so far lives as long as the process: keep it out of full collections,
         # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
         gc.collect()
@@ -143,6 +145,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await hook_worker.stop(app.state.hook_worker)
+            await app.state.audit_logs.close()
             await state.db.dispose()
 
     return Starlette(

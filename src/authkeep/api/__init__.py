@@ -11,6 +11,7 @@ from authkeep.api import (
     custom_profile_fields,
     email_templates,
     hooks,
+    logs,
     one_time_tokens,
     organizations,
     resources,
@@ -25,4 +26,4 @@ ROUTERS += organizations.ROUTERS
 ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.router, account_center.router]
 ROUTERS += [captcha_provider.router, configs_more.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
-ROUTERS += [hooks.router]
+ROUTERS += [hooks.router, logs.router]

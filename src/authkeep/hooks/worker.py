@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from authkeep.domain import hooks as domain
 from authkeep.ids import standard_id
 from authkeep.secretbox import SecretBox
 from authkeep.store import hooks as store
+from authkeep.store import logs
 from authkeep.store.db import Database
 
 log = logging.getLogger("authkeep.hooks")
@@ -30,6 +32,7 @@ CONCURRENCY = 64
 POLL_S = 1.0  # other instances' events and retries are seen at least this often
 TIMEOUT_S = 10.0  # Logto's request timeout
 MAX_LOGGED_BODY = 4096
+PRUNE_S = 600.0
 
 
 def seal_aad(tenant_id: str, hook_id: str) -> str:
@@ -44,6 +47,7 @@ class Worker:
         self._task: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._gate = asyncio.Semaphore(CONCURRENCY)
+        self._next_prune = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -59,9 +63,17 @@ class Worker:
         if self._client is not None:
             await self._client.aclose()
 
+    async def _prune(self) -> None:
+        """Audit log retention (AUTHKEEP_LOG_RETENTION_DAYS), checked every PRUNE_S."""
+        if logs.RETENTION_DAYS > 0 and time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_S
+            async with self.db.write() as conn:
+                await logs.prune(conn, now_ms() - logs.RETENTION_DAYS * 86_400_000)
+
     async def _run(self) -> None:
         while True:
             try:
+                await self._prune()
                 done = await self.round()
             except asyncio.CancelledError:
                 raise

@@ -1,5 +1,5 @@
-"""Typed helpers for webhooks (Logto tag "Hooks"). Each method wraps one OpenAPI operation; the
-docstring names it."""
+"""Typed helpers for webhooks (Logto tag "Hooks") and audit logs ("Audit logs"). Each method
+wraps one OpenAPI operation; the docstring names it."""
 
 from __future__ import annotations
 
@@ -87,3 +87,40 @@ class AsyncHooks:
         }
         path = f"/api/hooks/{segment(hook_id)}/recent-logs"
         return cast("list[Json]", await self._client.get(path, params=params))
+
+
+class AsyncAuditLogs:
+    """`/api/logs` (Logto tag "Audit logs")."""
+
+    def __init__(self, client: AsyncManagementClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def list(
+        self,
+        *,
+        user_id: str | None = None,
+        application_id: str | None = None,
+        log_key: str | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> builtins.list[Json]:
+        """One page of `GET /api/logs` (newest first)."""
+        params = {
+            "userId": user_id,
+            "applicationId": application_id,
+            "logKey": log_key,
+            "start_time": start_time,
+            "end_time": end_time,
+            "page": page,
+            "page_size": page_size,
+        }
+        return cast("list[Json]", await self._client.get("/api/logs", params=params))
+
+    async def get(self, log_id: str) -> Json:
+        """`GET /api/logs/{id}`."""
+        return cast(Json, await self._client.get(f"/api/logs/{segment(log_id)}"))

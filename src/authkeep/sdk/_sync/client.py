@@ -29,7 +29,7 @@ from authkeep.sdk._sync.connectors import (
     VerificationCodes,
 )
 from authkeep.sdk._sync.credentials import ClientCredentials
-from authkeep.sdk._sync.hooks import Hooks
+from authkeep.sdk._sync.hooks import AuditLogs, Hooks
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk._sync.resources import (
     Applications,
@@ -60,7 +60,7 @@ class ManagementClient:
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
-    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known` and `hooks`.
+    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks` and `logs`.
     """
 
     def __init__(
@@ -100,6 +100,7 @@ class ManagementClient:
         self.configs = TenantConfigs(self)
         self.well_known = WellKnown(self)
         self.hooks = Hooks(self)
+        self.logs = AuditLogs(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -1,7 +1,7 @@
 # Generated from src/authkeep/sdk/_async/hooks.py by tests/sdk_unasync.py. Do not edit:
 # change the async module and run `python -m tests.sdk_unasync`.
-"""Typed helpers for webhooks (Logto tag "Hooks"). Each method wraps one OpenAPI operation; the
-docstring names it."""
+"""Typed helpers for webhooks (Logto tag "Hooks") and audit logs ("Audit logs"). Each method
+wraps one OpenAPI operation; the docstring names it."""
 
 from __future__ import annotations
 
@@ -89,3 +89,40 @@ class Hooks:
         }
         path = f"/api/hooks/{segment(hook_id)}/recent-logs"
         return cast("list[Json]", self._client.get(path, params=params))
+
+
+class AuditLogs:
+    """`/api/logs` (Logto tag "Audit logs")."""
+
+    def __init__(self, client: ManagementClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    def list(
+        self,
+        *,
+        user_id: str | None = None,
+        application_id: str | None = None,
+        log_key: str | None = None,
+        start_time: int | None = None,
+        end_time: int | None = None,
+        page: int | None = None,
+        page_size: int | None = None,
+    ) -> builtins.list[Json]:
+        """One page of `GET /api/logs` (newest first)."""
+        params = {
+            "userId": user_id,
+            "applicationId": application_id,
+            "logKey": log_key,
+            "start_time": start_time,
+            "end_time": end_time,
+            "page": page,
+            "page_size": page_size,
+        }
+        return cast("list[Json]", self._client.get("/api/logs", params=params))
+
+    def get(self, log_id: str) -> Json:
+        """`GET /api/logs/{id}`."""
+        return cast(Json, self._client.get(f"/api/logs/{segment(log_id)}"))
