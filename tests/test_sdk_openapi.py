@@ -104,6 +104,7 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "well_known",
         "hooks",
         "logs",
+        "dashboard",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

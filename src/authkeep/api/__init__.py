@@ -9,6 +9,7 @@ from authkeep.api import (
     connectors,
     custom_phrases,
     custom_profile_fields,
+    dashboard,
     email_templates,
     hooks,
     logs,
@@ -26,4 +27,4 @@ ROUTERS += organizations.ROUTERS
 ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.router, account_center.router]
 ROUTERS += [captcha_provider.router, configs_more.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
-ROUTERS += [hooks.router, logs.router]
+ROUTERS += [hooks.router, logs.router, dashboard.router]

@@ -16,7 +16,7 @@ from authkeep.sdk._async.connectors import (
     AsyncVerificationCodes,
 )
 from authkeep.sdk._async.credentials import AsyncClientCredentials
-from authkeep.sdk._async.hooks import AsyncAuditLogs, AsyncHooks
+from authkeep.sdk._async.hooks import AsyncAuditLogs, AsyncDashboard, AsyncHooks
 from authkeep.sdk._async.paging import AsyncPager
 from authkeep.sdk._async.resources import (
     AsyncApplications,
@@ -58,7 +58,7 @@ class AsyncManagementClient:
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
-    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks` and `logs`.
+    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs` and `dashboard`.
     """
 
     def __init__(
@@ -99,6 +99,7 @@ class AsyncManagementClient:
         self.well_known = AsyncWellKnown(self)
         self.hooks = AsyncHooks(self)
         self.logs = AsyncAuditLogs(self)
+        self.dashboard = AsyncDashboard(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -1,5 +1,5 @@
-"""Typed helpers for webhooks (Logto tag "Hooks") and audit logs ("Audit logs"). Each method
-wraps one OpenAPI operation; the docstring names it."""
+"""Typed helpers for webhooks (Logto tag "Hooks"), audit logs ("Audit logs") and the dashboard
+("Dashboard"). Each method wraps one OpenAPI operation; the docstring names it."""
 
 from __future__ import annotations
 
@@ -124,3 +124,27 @@ class AsyncAuditLogs:
     async def get(self, log_id: str) -> Json:
         """`GET /api/logs/{id}`."""
         return cast(Json, await self._client.get(f"/api/logs/{segment(log_id)}"))
+
+
+class AsyncDashboard:
+    """`/api/dashboard` (Logto tag "Dashboard")."""
+
+    def __init__(self, client: AsyncManagementClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    async def total_users(self) -> Json:
+        """`GET /api/dashboard/users/total`: `{totalUserCount}`."""
+        return cast(Json, await self._client.get("/api/dashboard/users/total"))
+
+    async def new_users(self) -> Json:
+        """`GET /api/dashboard/users/new`: `{today, last7Days}`, each `{count, delta}`."""
+        return cast(Json, await self._client.get("/api/dashboard/users/new"))
+
+    async def active_users(self, *, date: str | None = None) -> Json:
+        """`GET /api/dashboard/users/active` (`date` is `YYYY-MM-DD`, default today)."""
+        return cast(
+            Json, await self._client.get("/api/dashboard/users/active", params={"date": date})
+        )

@@ -1,7 +1,7 @@
 # Generated from src/authkeep/sdk/_async/hooks.py by tests/sdk_unasync.py. Do not edit:
 # change the async module and run `python -m tests.sdk_unasync`.
-"""Typed helpers for webhooks (Logto tag "Hooks") and audit logs ("Audit logs"). Each method
-wraps one OpenAPI operation; the docstring names it."""
+"""Typed helpers for webhooks (Logto tag "Hooks"), audit logs ("Audit logs") and the dashboard
+("Dashboard"). Each method wraps one OpenAPI operation; the docstring names it."""
 
 from __future__ import annotations
 
@@ -126,3 +126,25 @@ class AuditLogs:
     def get(self, log_id: str) -> Json:
         """`GET /api/logs/{id}`."""
         return cast(Json, self._client.get(f"/api/logs/{segment(log_id)}"))
+
+
+class Dashboard:
+    """`/api/dashboard` (Logto tag "Dashboard")."""
+
+    def __init__(self, client: ManagementClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    def total_users(self) -> Json:
+        """`GET /api/dashboard/users/total`: `{totalUserCount}`."""
+        return cast(Json, self._client.get("/api/dashboard/users/total"))
+
+    def new_users(self) -> Json:
+        """`GET /api/dashboard/users/new`: `{today, last7Days}`, each `{count, delta}`."""
+        return cast(Json, self._client.get("/api/dashboard/users/new"))
+
+    def active_users(self, *, date: str | None = None) -> Json:
+        """`GET /api/dashboard/users/active` (`date` is `YYYY-MM-DD`, default today)."""
+        return cast(Json, self._client.get("/api/dashboard/users/active", params={"date": date}))
