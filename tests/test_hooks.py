@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import time
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ import httpx
 import orjson
 import pytest
 
+from authkeep.domain.hooks import EVENTS
 from tests.conftest import unique
 from tests.hook_receiver import Receiver, receiver
 from tests.server import Server
@@ -143,4 +145,57 @@ def test_test_endpoint(api: httpx.Client, rec: Receiver) -> None:
     dead = api.post(f"/api/hooks/{hook['id']}/test", json={"events": ["PostSignIn"], "config": {"url": "http://127.0.0.1:9/"}})
     assert dead.status_code == 422 and dead.json()["code"] == "hook.send_test_payload_failed"
     assert api.post("/api/hooks/nope/test", json={"events": ["PostSignIn"], "config": {"url": rec.url}}).status_code == 404
+    api.delete(f"/api/hooks/{hook['id']}")
+
+
+def test_each_registered_route_fires_its_event_once(api: httpx.Client, rec: Receiver) -> None:
+    hook = _hook(api, rec.url, [e for e in EVENTS if "." in e and not e.startswith(("Identifier", "Message", "Grant"))])
+    expected: collections.Counter[str] = collections.Counter()
+
+    def call(event: str | None, method: str, path: str, body: object = None) -> dict:
+        response = api.request(method, f"/api{path}", json=body)
+        assert response.is_success, (method, path, response.text)
+        if event:
+            expected[event] += 1
+        return response.json() if response.content else {}
+
+    uid = call("User.Created", "POST", "/users", {"username": unique("ev").replace("-", "_")})["id"]
+    call("User.Data.Updated", "PATCH", f"/users/{uid}", {"name": "n"})
+    call("User.Data.Updated", "PATCH", f"/users/{uid}/custom-data", {"customData": {"a": 1}})
+    call("User.Data.Updated", "PATCH", f"/users/{uid}/profile", {"profile": {"nickname": "x"}})
+    call("User.Data.Updated", "PATCH", f"/users/{uid}/password", {"password": "Str0ng-pass-phrase!"})
+    call("User.SuspensionStatus.Updated", "PATCH", f"/users/{uid}/is-suspended", {"isSuspended": True})
+    rid = call(None, "POST", "/resources", {"name": "r", "indicator": f"https://{unique('r')}.example"})["id"]
+    sid = call("Scope.Created", "POST", f"/resources/{rid}/scopes", {"name": unique("s")})["id"]
+    call("Scope.Data.Updated", "PATCH", f"/resources/{rid}/scopes/{sid}", {"description": "d"})
+    role = call("Role.Created", "POST", "/roles", {"name": unique("role"), "description": "d"})["id"]
+    call("Role.Data.Updated", "PATCH", f"/roles/{role}", {"description": "e"})
+    call("Role.Scopes.Updated", "POST", f"/roles/{role}/scopes", {"scopeIds": [sid]})
+    call("Role.Scopes.Updated", "DELETE", f"/roles/{role}/scopes/{sid}")
+    call("Scope.Deleted", "DELETE", f"/resources/{rid}/scopes/{sid}")
+    call("Role.Deleted", "DELETE", f"/roles/{role}")
+    org = call("Organization.Created", "POST", "/organizations", {"name": unique("org")})["id"]
+    call("Organization.Data.Updated", "PATCH", f"/organizations/{org}", {"description": "d"})
+    call("Organization.Membership.Updated", "POST", f"/organizations/{org}/users", {"userIds": [uid]})
+    call("Organization.Membership.Updated", "DELETE", f"/organizations/{org}/users/{uid}")
+    oscope = call("OrganizationScope.Created", "POST", "/organization-scopes", {"name": unique("os")})["id"]
+    call("OrganizationScope.Data.Updated", "PATCH", f"/organization-scopes/{oscope}", {"description": "d"})
+    orole = call("OrganizationRole.Created", "POST", "/organization-roles", {"name": unique("or")})["id"]
+    call("OrganizationRole.Data.Updated", "PATCH", f"/organization-roles/{orole}", {"description": "d"})
+    scopes = {"organizationScopeIds": [oscope]}
+    call("OrganizationRole.Scopes.Updated", "POST", f"/organization-roles/{orole}/scopes", scopes)
+    call("OrganizationRole.Scopes.Updated", "DELETE", f"/organization-roles/{orole}/scopes/{oscope}")
+    call("OrganizationRole.Scopes.Updated", "PUT", f"/organization-roles/{orole}/scopes", scopes)
+    call("OrganizationRole.Deleted", "DELETE", f"/organization-roles/{orole}")
+    call("OrganizationScope.Deleted", "DELETE", f"/organization-scopes/{oscope}")
+    call("Organization.Deleted", "DELETE", f"/organizations/{org}")
+    call("User.Deleted", "DELETE", f"/users/{uid}")
+    rec.wait(sum(expected.values()), timeout=30)
+    time.sleep(1.5)
+    got = collections.Counter(r.json["event"] for r in rec.of())
+    assert got == expected
+    added, removed = sorted(rec.of("Organization.Membership.Updated"), key=lambda r: r.json["method"] != "POST")
+    assert {k: added.json[k] for k in ("organizationId", "addedUserIds")} == {"organizationId": org, "addedUserIds": [uid]}
+    assert removed.json["removedUserIds"] == [uid] and "data" not in added.json and added.json["status"] == 201
+    assert all(r.signed_by(hook["signingKey"]) for r in rec.of())
     api.delete(f"/api/hooks/{hook['id']}")

@@ -40,7 +40,7 @@ current: ContextVar[Pending | None] = ContextVar("authkeep_hook_pending", defaul
 _tasks: set[asyncio.Task[None]] = set()
 
 
-def begin(route: domain.Route, request: Request, tenant_id: str, body: Any) -> Pending:
+async def begin(route: domain.Route, request: Request, tenant_id: str, body: Any) -> Pending:
     path = request.url.path
     path = path[4:] if path.startswith("/api/") else path
     params = dict(zip(route.names, (str(v) for v in request.path_params.values()), strict=False))
@@ -52,6 +52,11 @@ def begin(route: domain.Route, request: Request, tenant_id: str, body: Any) -> P
         context["ip"] = request.client.host
     context.update(path=path, method=request.method, params=params, matchedRoute=route.matched)
     if route.event == domain.MEMBERSHIP:
+        if body is None and request.method != "DELETE":  # a handler reading its body by hand
+            try:  # Starlette keeps the body: the handler reads the same bytes
+                body = orjson.loads(await request.body() or b"{}")
+            except orjson.JSONDecodeError:
+                body = None  # the handler answers 400 and the event is dropped
         context["extra"] = domain.membership(request.method, route.matched, params, body)
     pending = Pending(tenant_id, route.event, context)
     current.set(pending)
