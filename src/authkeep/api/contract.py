@@ -253,7 +253,7 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
             fresh = True
         if pending is not None:
             worker = getattr(request.app.state, "hook_worker", None)
-            capture.finish(state.db, pending, response.status_code, bytes(response.body), worker and worker.wake)
+            capture.finish(state.db, pending, response.status_code, bytes(response.body), worker)
         if is_get and response.status_code == 200:
             if fresh:
                 tag(response)

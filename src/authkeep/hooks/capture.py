@@ -32,8 +32,8 @@ class Pending:
         self.tenant_id = tenant_id
         self.event = event
         self.context = context
-        self.staged: list[int] | None = None  # rows inserted by a transaction not yet committed
-        self.ids: list[int] | None = None  # rows of a committed transaction
+        self.staged: list[tuple[int, str]] | None = None  # (outbox id, hook id) not yet committed
+        self.ids: list[tuple[int, str]] | None = None  # (outbox id, hook id) committed
 
 
 current: ContextVar[Pending | None] = ContextVar("authkeep_hook_pending", default=None)
@@ -63,7 +63,9 @@ async def begin(route: domain.Route, request: Request, tenant_id: str, body: Any
     return pending
 
 
-async def _rows(conn: AsyncConnection, pending: Pending, status: int | None, data: Any, ready: bool) -> list[int]:
+async def _rows(
+    conn: AsyncConnection, pending: Pending, status: int | None, data: Any, ready: bool
+) -> list[tuple[int, str]]:
     hooks = [h.id for h in await store.enabled_hooks(conn, pending.tenant_id) if domain.subscribed(h, pending.event)]
     if not hooks:
         return []
@@ -73,7 +75,7 @@ async def _rows(conn: AsyncConnection, pending: Pending, status: int | None, dat
          "status": status, "data": data, "ready": ready, "attempts": 0, "due_at": now, "created_at": now}
         for hook_id in hooks
     ]  # fmt: skip
-    return await store.add_outbox(conn, rows)
+    return list(zip(await store.add_outbox(conn, rows), hooks, strict=True))
 
 
 async def before_commit(conn: AsyncConnection, collector: events.Collector) -> None:
@@ -97,25 +99,30 @@ def _spawn(coro: Any) -> None:
     task.add_done_callback(_tasks.discard)
 
 
-async def _finish(db: Database, pending: Pending, status: int, body: bytes, wake: Any) -> None:
-    data = orjson.loads(body) if body else None
+async def _finish(db: Database, pending: Pending, status: int, data: Any, worker: Any) -> None:
     async with db.write() as conn:
         if pending.ids is None:  # nothing went through write() (a one-statement fast path)
             await _rows(conn, pending, status, data, True)
         elif pending.ids:
-            await store.finish_outbox(conn, pending.ids, status, data, now_ms())
-    if wake is not None:
-        wake()
+            await store.finish_outbox(conn, [i for i, _ in pending.ids], status, data, now_ms())
+    if worker is not None:
+        worker.wake()
 
 
-def finish(db: Database, pending: Pending, status: int, body: bytes, wake: Any) -> None:
+def finish(db: Database, pending: Pending, status: int, body: bytes, worker: Any) -> None:
     """After the answer: success makes the rows deliverable, anything else drops them. Runs off
-    the request (the caller does not wait); a crash before it leaves orphaned rows (see above)."""
+    the request (the caller does not wait). The usual way: the committed rows go to this
+    process's worker in memory, which delivers them at once (the row stays in the database until
+    then: a crash leaves it orphaned, see above); a first failure writes status and data."""
     current.set(None)
     if 200 <= status < 300:
-        _spawn(_finish(db, pending, status, body, wake))
+        data = orjson.loads(body) if body else None
+        if worker is not None and pending.ids:
+            worker.hand_off(pending.tenant_id, pending.event, pending.context, pending.ids, status, data)
+        elif pending.ids is None or pending.ids:
+            _spawn(_finish(db, pending, status, data, worker))
     elif pending.ids:
-        _spawn(_drop(db, pending.ids))
+        _spawn(_drop(db, [i for i, _ in pending.ids]))
 
 
 async def _drop(db: Database, ids: list[int]) -> None:

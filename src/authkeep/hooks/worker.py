@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -26,9 +27,10 @@ log = logging.getLogger("authkeep.hooks")
 ATTEMPTS = 5  # deliveries tried per event and hook (then given up, logged as an Error)
 BACKOFF_MS = 1000  # before attempt n+1: BACKOFF_MS * 2**(n-1)
 LEASE_MS = 60_000  # a claimed row is due again after this (its claimer died mid-delivery)
-ORPHAN_MS = 30_000  # a row whose request never finished is delivered (without data) after this
+ORPHAN_MS = 300_000  # a row whose request never finished is delivered (without data) after this
 BATCH = 200
-CONCURRENCY = 64
+CONCURRENCY = 16  # httpcore's pool work grows with requests x connections
+COALESCE_S = 0.02
 POLL_S = 1.0  # other instances' events and retries are seen at least this often
 TIMEOUT_S = 10.0  # Logto's request timeout
 MAX_LOGGED_BODY = 4096
@@ -37,6 +39,21 @@ PRUNE_S = 600.0
 
 def seal_aad(tenant_id: str, hook_id: str) -> str:
     return f"hook:{tenant_id}:{hook_id}"
+
+
+@dataclass
+class Handed:
+    """A committed outbox row this process delivers from memory first (see `hand_off`)."""
+
+    id: int
+    tenant_id: str
+    hook_id: str
+    event: str
+    context: dict[str, Any]
+    status: int
+    data: Any
+    ready: bool = True
+    attempts: int = 1
 
 
 class Worker:
@@ -48,18 +65,33 @@ class Worker:
         self._client: httpx.AsyncClient | None = None
         self._gate = asyncio.Semaphore(CONCURRENCY)
         self._next_prune = 0.0
+        self._handed: list[Handed] = []
 
     def wake(self) -> None:
         self._wake.set()
 
+    def hand_off(
+        self, tenant_id: str, event: str, context: dict[str, Any], rows: list[tuple[int, str]], status: int, data: Any
+    ) -> None:
+        """Rows a request of this process committed, with its answer: delivered without reading
+        them back; a failed first attempt writes status and data to the row for the retries."""
+        self._handed += [Handed(i, tenant_id, hook, event, context, status, data) for i, hook in rows]
+        self._wake.set()
+
     def start(self) -> None:
-        self._client = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False)
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        self._client = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False, limits=limits)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._handed:  # not delivered yet: the rows keep their answer for the next process
+            async with self.db.write() as conn:
+                for row in self._handed:
+                    await store.reschedule(conn, row.id, now_ms(), {"status": row.status, "data": row.data, "ready": True})
+            self._handed.clear()
         if self._client is not None:
             await self._client.aclose()
 
@@ -80,19 +112,26 @@ class Worker:
             except Exception as exc:  # noqa: BLE001  (the database may be down a while: try later)
                 log.warning("webhook delivery round failed: %s", type(exc).__name__)
                 done = 0
-            if done >= BATCH:
+            if done >= BATCH or self._handed:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), POLL_S)
+                await asyncio.sleep(COALESCE_S)  # let a burst gather: one read and one write per batch
             except TimeoutError:
                 pass
             self._wake.clear()
 
     async def round(self) -> int:
         now = now_ms()
-        async with self.db.write() as conn:
-            claimed = await store.claim(conn, now, now + LEASE_MS, now - ORPHAN_MS, BATCH, not self.db.is_sqlite)
-            hooks = await store.hooks_by_id(conn, {row.hook_id for row in claimed}) if claimed else {}
+        if self._handed:
+            claimed: list[Any] = self._handed[:BATCH]
+            del self._handed[:BATCH]
+            async with self.db.read() as conn:
+                hooks = await store.hooks_by_id(conn, {row.hook_id for row in claimed})
+        else:
+            async with self.db.write() as conn:
+                claimed = await store.claim(conn, now, now + LEASE_MS, now - ORPHAN_MS, BATCH, not self.db.is_sqlite)
+                hooks = await store.hooks_by_id(conn, {row.hook_id for row in claimed}) if claimed else {}
         if not claimed:
             return 0
         results = await asyncio.gather(*(self._deliver(row, hooks.get(row.hook_id)) for row in claimed))
@@ -102,12 +141,14 @@ class Worker:
             if ok or row.attempts >= ATTEMPTS:
                 done.append(row.id)
             else:
-                later.append((row.id, now_ms() + BACKOFF_MS * 2 ** (row.attempts - 1)))
+                handed = {"status": row.status, "data": row.data, "ready": True, "attempts": 1}
+                values = handed if isinstance(row, Handed) else {}
+                later.append((row.id, now_ms() + BACKOFF_MS * 2 ** (row.attempts - 1), values))
         async with self.db.write() as conn:
             if done:
                 await store.drop_outbox(conn, done)
-            for outbox_id, due in later:
-                await store.reschedule(conn, outbox_id, due)
+            for outbox_id, due, values in later:
+                await store.reschedule(conn, outbox_id, due, values)
             await store.add_logs(conn, [e for e in entries if e is not None])
         return len(claimed)
 

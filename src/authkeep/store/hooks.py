@@ -88,8 +88,8 @@ async def hooks_by_id(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Ro
     return {row.id: row for row in found}
 
 
-async def reschedule(conn: AsyncConnection, outbox_id: int, due_at: int) -> None:
-    await conn.execute(update(O).where(O.c.id == outbox_id).values(due_at=due_at))
+async def reschedule(conn: AsyncConnection, outbox_id: int, due_at: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(O).where(O.c.id == outbox_id).values(due_at=due_at, **values))
 
 
 async def pending_count(conn: AsyncConnection) -> int:
