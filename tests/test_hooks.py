@@ -198,4 +198,7 @@ def test_each_registered_route_fires_its_event_once(api: httpx.Client, rec: Rece
     assert {k: added.json[k] for k in ("organizationId", "addedUserIds")} == {"organizationId": org, "addedUserIds": [uid]}
     assert removed.json["removedUserIds"] == [uid] and "data" not in added.json and added.json["status"] == 201
     assert all(r.signed_by(hook["signingKey"]) for r in rec.of())
+    [deleted] = rec.of("User.Deleted")
+    assert deleted.json["data"]["id"] == uid and deleted.json["data"]["isSuspended"] is True
+    assert deleted.json["status"] == 204 and deleted.json["params"] == {"userId": uid}
     api.delete(f"/api/hooks/{hook['id']}")

@@ -232,7 +232,7 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
             elif body is not None:
                 ctx.body = await web.read_body(request, body)
             if hook_route is not None:
-                pending = await capture.begin(hook_route, request, tenant.id, ctx.body)
+                pending = await capture.begin(hook_route, request, state.db, tenant.id, ctx.body)
             result = await run(handler, ctx)
         except LogtoError as exc:
             if pending is not None:

@@ -2,9 +2,8 @@
 
 The route contract calls `begin()` for the routes Logto registers an event on; the first
 `Database.write()` of the request that changes something inserts one outbox row per subscribed
-hook just before it commits (`before_commit`). The rows become deliverable (`ready`) once the
-contract knows the answer (`finish`: status, data); a request that fails drops them (`abort`).
-A row whose request died between commit and answer is delivered later without `data`.
+hook just before it commits (`before_commit`). `finish()` hands the committed rows and the answer
+(status, data) to the worker; a request that fails drops them. docs/architecture.md, "Webhooks".
 """
 
 from __future__ import annotations
@@ -20,18 +19,19 @@ from starlette.requests import Request
 
 from authkeep.clock import now_ms
 from authkeep.domain import hooks as domain
-from authkeep.store import events
+from authkeep.store import events, rows, users
 from authkeep.store import hooks as store
 from authkeep.store.db import Database
 
 
 class Pending:
-    __slots__ = ("context", "event", "ids", "staged", "tenant_id")
+    __slots__ = ("context", "data", "event", "ids", "staged", "tenant_id")
 
     def __init__(self, tenant_id: str, event: str, context: dict[str, Any]) -> None:
         self.tenant_id = tenant_id
         self.event = event
         self.context = context
+        self.data: Any = None  # the payload's `data` when it is not the response body
         self.staged: list[tuple[int, str]] | None = None  # (outbox id, hook id) not yet committed
         self.ids: list[tuple[int, str]] | None = None  # (outbox id, hook id) committed
 
@@ -40,7 +40,7 @@ current: ContextVar[Pending | None] = ContextVar("authkeep_hook_pending", defaul
 _tasks: set[asyncio.Task[None]] = set()
 
 
-async def begin(route: domain.Route, request: Request, tenant_id: str, body: Any) -> Pending:
+async def begin(route: domain.Route, request: Request, db: Database, tenant_id: str, body: Any) -> Pending:
     path = request.url.path
     path = path[4:] if path.startswith("/api/") else path
     params = dict(zip(route.names, (str(v) for v in request.path_params.values()), strict=False))
@@ -59,6 +59,10 @@ async def begin(route: domain.Route, request: Request, tenant_id: str, body: Any
                 body = None  # the handler answers 400 and the event is dropped
         context["extra"] = domain.membership(request.method, route.matched, params, body)
     pending = Pending(tenant_id, route.event, context)
+    if route.event == "User.Deleted":  # Logto sends the user as it was; read it while it exists
+        async with db.read() as conn:
+            found = await users.find_user(conn, tenant_id, params.get("userId", ""))
+        pending.data = rows.user_info(found) if found is not None else None
     current.set(pending)
     return pending
 
@@ -116,7 +120,7 @@ def finish(db: Database, pending: Pending, status: int, body: bytes, worker: Any
     then: a crash leaves it orphaned, see above); a first failure writes status and data."""
     current.set(None)
     if 200 <= status < 300:
-        data = orjson.loads(body) if body else None
+        data = pending.data if pending.data is not None else orjson.loads(body) if body else None
         if worker is not None and pending.ids:
             worker.hand_off(pending.tenant_id, pending.event, pending.context, pending.ids, status, data)
         elif pending.ids is None or pending.ids:
