@@ -58,6 +58,8 @@ async def active_users(ctx: Ctx) -> Any:
             parsed = datetime.strptime(ctx.q.date, "%Y-%m-%d").replace(tzinfo=UTC)
         except ValueError:
             raise LogtoError("guard.invalid_input", 400, type="query") from None
+        if parsed.year < 1900:  # the 60-day window must stay within dates Python can name
+            raise LogtoError("guard.invalid_input", 400, type="query")
         target = int(parsed.timestamp()) // 86_400
     end = _end_of_day(target)
     tenant = ctx.tenant_id

@@ -20,6 +20,7 @@ router = ApiRouter(policy="management", family="hooks")
 
 Event = Literal[domain.EVENTS]  # type: ignore[valid-type]
 DAY_MS = 24 * 3600 * 1000
+MAX_MS = 2**53 - 1  # JavaScript's exact integers; bigint columns hold them
 
 
 class HookConfig(web.Body):
@@ -59,8 +60,8 @@ class OneQuery(web.Query):
 
 class LogsQuery(web.Query):
     log_key: str | None = Field(None, alias="logKey")
-    start_time: int | None = None
-    end_time: int | None = None
+    start_time: Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)] | None = None  # epoch ms
+    end_time: Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)] | None = None
 
 
 def _config(config: HookConfig) -> dict[str, Any]:

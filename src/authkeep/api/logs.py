@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -12,6 +12,7 @@ from authkeep.errors import MESSAGES, LogtoError, not_exists_with_id
 from authkeep.store import logs as store
 
 router = ApiRouter(policy="management", family="logs")
+MAX_MS = 2**53 - 1  # JavaScript's exact integers; bigint columns hold them
 MESSAGES.setdefault("log.invalid_time_window", "The time window is invalid.")
 
 
@@ -19,8 +20,8 @@ class LogQuery(web.Query):
     user_id: str | None = Field(None, alias="userId")
     application_id: str | None = Field(None, alias="applicationId")
     log_key: str | None = Field(None, alias="logKey")
-    start_time: int | None = None
-    end_time: int | None = None
+    start_time: Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)] | None = None  # epoch ms
+    end_time: Annotated[int, Field(ge=-MAX_MS, le=MAX_MS)] | None = None
 
 
 def _wire(row: Any) -> dict[str, Any]:
