@@ -114,7 +114,7 @@ def test_failing_receiver_gets_the_third_attempt(api: httpx.Client, rec: Receive
     api.post("/api/roles", json={"name": unique("role"), "description": "d"})
     [got] = rec.wait(1, timeout=30, event="Role.Created")
     assert got.signed_by(hook["signingKey"])
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         logs = api.get(f"/api/hooks/{hook['id']}/recent-logs", params={"page": 1, "page_size": 20})
         if len(logs.json()) == 3:

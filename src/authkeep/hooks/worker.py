@@ -11,11 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from cryptography.exceptions import InvalidTag
 
 from authkeep.clock import now_ms
 from authkeep.domain import hooks as domain
+from authkeep.hooks.sender import Sender, SendError
 from authkeep.ids import standard_id
 from authkeep.secretbox import SecretBox
 from authkeep.store import hooks as store
@@ -29,7 +29,7 @@ BACKOFF_MS = 1000  # before attempt n+1: BACKOFF_MS * 2**(n-1)
 LEASE_MS = 60_000  # a claimed row is due again after this (its claimer died mid-delivery)
 ORPHAN_MS = 300_000  # a row whose request never finished is delivered (without data) after this
 BATCH = 200
-CONCURRENCY = 16  # httpcore's pool work grows with requests x connections
+CONCURRENCY = 64
 COALESCE_S = 0.02
 POLL_S = 1.0  # other instances' events and retries are seen at least this often
 TIMEOUT_S = 10.0  # Logto's request timeout
@@ -62,7 +62,7 @@ class Worker:
         self.box = box
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._client: httpx.AsyncClient | None = None
+        self._sender: Sender | None = None
         self._gate = asyncio.Semaphore(CONCURRENCY)
         self._next_prune = 0.0
         self._handed: list[Handed] = []
@@ -79,8 +79,7 @@ class Worker:
         self._wake.set()
 
     def start(self) -> None:
-        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-        self._client = httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False, limits=limits)
+        self._sender = Sender(TIMEOUT_S, MAX_LOGGED_BODY)
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -92,8 +91,8 @@ class Worker:
                 for row in self._handed:
                     await store.reschedule(conn, row.id, now_ms(), {"status": row.status, "data": row.data, "ready": True})
             self._handed.clear()
-        if self._client is not None:
-            await self._client.aclose()
+        if self._sender is not None:
+            self._sender.close()
 
     async def _prune(self) -> None:
         """Audit log retention (AUTHKEEP_LOG_RETENTION_DAYS), checked every PRUNE_S."""
@@ -165,16 +164,14 @@ class Worker:
         ok = False
         async with self._gate:
             try:
-                assert self._client is not None
-                response = await self._client.post(
-                    hook.config["url"], content=body, headers=domain.headers(hook.config, key, body)
-                )
-                ok = response.is_success
-                result["response"] = {"statusCode": response.status_code, "body": response.text[:MAX_LOGGED_BODY]}
+                assert self._sender is not None
+                status, text = await self._sender.post(hook.config["url"], domain.headers(hook.config, key, body), body)
+                ok = 200 <= status < 300
+                result["response"] = {"statusCode": status, "body": text}
                 if not ok:
-                    result["error"] = f"Endpoint responded with status {response.status_code}."
-            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-                result["error"] = f"{type(exc).__name__}: request failed"
+                    result["error"] = f"Endpoint responded with status {status}."
+            except SendError as exc:
+                result["error"] = f"Request failed: {exc}"
         return ok, delivery_log(hook.tenant_id, hook.id, row.event, ok, result)
 
 
