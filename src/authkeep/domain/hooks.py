@@ -50,6 +50,8 @@ REGISTRATION: dict[str, str] = {
     "DELETE /organizations/:id": "Organization.Deleted",
     "PATCH /organizations/:id": "Organization.Data.Updated",
     "POST /organizations/:id/users": "Organization.Membership.Updated",
+    "PUT /organizations/:id/users": "Organization.Membership.Updated",
+    "PUT /organizations/:id/applications": "Organization.Membership.Updated",
     "DELETE /organizations/:id/users/:userId": "Organization.Membership.Updated",
     "POST /organizations/:id/applications": "Organization.Membership.Updated",
     "DELETE /organizations/:id/applications/:applicationId": "Organization.Membership.Updated",
@@ -103,19 +105,27 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def membership(method: str, matched: str, params: dict[str, str], body: Any) -> dict[str, Any]:
-    """Logto's membership delta fields (empty ones omitted)."""
-    apps = "/applications" in matched
+def membership(
+    method: str, matched: str, params: dict[str, str], body: Any, before: list[str] | None = None
+) -> dict[str, Any]:
+    """Logto's membership delta fields (empty ones omitted, each capped at 5,000). `before`: the
+    members a replace (PUT) starts from."""
+    kind = "ApplicationIds" if "/applications" in matched else "UserIds"
     ids: list[str] = []
     if method == "DELETE":
-        ids = [params.get("applicationId" if apps else "userId", "")]
+        ids = [params.get("applicationId" if kind == "ApplicationIds" else "userId", "")]
     elif isinstance(body, dict):
-        given = body.get("applicationIds" if apps else "userIds")
-        ids = [str(x) for x in given] if isinstance(given, list) else []
-    field = ("added" if method == "POST" else "removed") + ("ApplicationIds" if apps else "UserIds")
+        given = body.get("applicationIds" if kind == "ApplicationIds" else "userIds")
+        ids = list(dict.fromkeys(str(x) for x in given)) if isinstance(given, list) else []
+    if method == "PUT":
+        old = set(before or [])
+        added, removed = [i for i in ids if i not in old], [i for i in before or [] if i not in set(ids)]
+    else:
+        added, removed = (ids, []) if method == "POST" else ([], ids)
     extra: dict[str, Any] = {"organizationId": params.get("id", "")}
-    if ids:
-        extra[field] = ids[:5000]
+    for name, found in (("added" + kind, added), ("removed" + kind, removed)):
+        if found:
+            extra[name] = found[:5000]
     return extra
 
 

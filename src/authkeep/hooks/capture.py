@@ -57,7 +57,11 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
                 body = orjson.loads(await request.body() or b"{}")
             except orjson.JSONDecodeError:
                 body = None  # the handler answers 400 and the event is dropped
-        context["extra"] = domain.membership(request.method, route.matched, params, body)
+        before = None
+        if request.method == "PUT":  # a replace: the delta needs the members it starts from
+            async with db.read() as conn:
+                before = await store.organization_members(conn, tenant_id, params.get("id", ""), route.matched)
+        context["extra"] = domain.membership(request.method, route.matched, params, body, before)
     pending = Pending(tenant_id, route.event, context)
     if route.event == "User.Deleted":  # Logto sends the user as it was; read it while it exists
         async with db.read() as conn:

@@ -9,6 +9,7 @@ from sqlalchemy import Row, and_, case, delete, func, insert, or_, select, updat
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.paging import Page
+from authkeep.store import tables as T
 from authkeep.store.tables_hooks import hook_outbox as O
 from authkeep.store.tables_hooks import hooks as H
 from authkeep.store.tables_hooks import logs as L
@@ -133,3 +134,13 @@ async def execution_stats(conn: AsyncConnection, tenant_id: str, hook_ids: Seque
         .group_by(L.c.hook_id)
     )
     return {row[0]: (int(row[2] or 0), int(row[1])) for row in (await conn.execute(query)).all()}
+
+
+async def organization_members(conn: AsyncConnection, tenant_id: str, org_id: str, matched: str) -> list[str]:
+    """The user (or, for an `/applications` route, application) ids of an organization."""
+    if "/applications" in matched:
+        rel, col = T.organization_application_relations, T.organization_application_relations.c.application_id
+    else:
+        rel, col = T.organization_user_relations, T.organization_user_relations.c.user_id
+    query = select(col).where(rel.c.tenant_id == tenant_id, rel.c.organization_id == org_id)
+    return [str(v) for v in (await conn.execute(query)).scalars()]
