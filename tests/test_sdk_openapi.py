@@ -102,6 +102,9 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "captcha_provider",
         "configs",
         "well_known",
+        "hooks",
+        "logs",
+        "dashboard",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

@@ -25,12 +25,14 @@ from authkeep.config import Settings, load_settings
 from authkeep.console import console_app
 from authkeep.edge import HeadLimit
 from authkeep.errors import LogtoError
+from authkeep.hooks import worker as hook_worker
 from authkeep.logsafe import ErrorGuard
 from authkeep.logsafe import install as install_safe_logging
 from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT, AppState
+from authkeep.store.logs import LogWriter
 from authkeep.web import JSON_TYPE, dumps, json_response
 
 log = logging.getLogger("authkeep")
@@ -133,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await start_state(settings)
         app.state.authkeep = state
+        app.state.hook_worker = hook_worker.start(state.db, state.box)
+        app.state.audit_logs = LogWriter(state.db)
         # Everything built so far lives as long as the process: keep it out of full collections,
         # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
         gc.collect()
@@ -140,6 +144,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await hook_worker.stop(app.state.hook_worker)
+            await app.state.audit_logs.close()
             await state.db.dispose()
 
     return Starlette(

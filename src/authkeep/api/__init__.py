@@ -9,7 +9,10 @@ from authkeep.api import (
     connectors,
     custom_phrases,
     custom_profile_fields,
+    dashboard,
     email_templates,
+    hooks,
+    logs,
     one_time_tokens,
     organizations,
     resources,
@@ -25,3 +28,4 @@ ROUTERS += organizations.ROUTERS
 ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.router, account_center.router]
 ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
+ROUTERS += [hooks.router, logs.router, dashboard.router]

@@ -26,7 +26,9 @@ from authkeep import web
 from authkeep.api.context import Ctx
 from authkeep.auth.policies import POLICIES
 from authkeep.dberrors import _sqlstate, map_db_error
+from authkeep.domain.hooks import route_for
 from authkeep.errors import LogtoError
+from authkeep.hooks import capture
 from authkeep.paging import parse_page
 from authkeep.state import AppState
 from authkeep.store.db import commits
@@ -195,12 +197,14 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
     cacheable = spec.cache and is_get
     paged, columns, body, before = spec.paged, spec.search, spec.body, spec.before
     read_query = query_reader(spec.query) if spec.query is not None else None
+    # The webhook event this route raises on success (Logto's managementApiHooksRegistration).
+    hook_route = route_for(spec.method, spec.path) if spec.policy == "management" else None
 
     async def serve(request: Request) -> Response:
         state: AppState = request.app.state.authkeep
         tenant = state.tenant_for(request)
         limit_headers: dict[str, str] = {}
-        generation = key = None
+        generation = key = pending = None
         try:
             caller = await policy.authenticate(request, state, tenant)
             if state.limiter and state.api_limit:
@@ -227,13 +231,19 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                 ctx.body = await web.read_object(request)
             elif body is not None:
                 ctx.body = await web.read_body(request, body)
+            if hook_route is not None:
+                pending = await capture.begin(hook_route, request, state.db, tenant.id, ctx.body)
             result = await run(handler, ctx)
         except LogtoError as exc:
+            if pending is not None:
+                capture.finish(state.db, pending, exc.status, b"", None)
             return _error(exc, limit_headers)
         except DBAPIError as exc:
             mapped = map_db_error(exc)
             if mapped is None:
                 raise
+            if pending is not None:
+                capture.finish(state.db, pending, mapped.status, b"", None)
             return _error(mapped, limit_headers)
         if isinstance(result, Response):
             response = result
@@ -241,6 +251,9 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
         else:
             response = empty(status) if result is None else Response(dumps(result), status, media_type=JSON_TYPE)
             fresh = True
+        if pending is not None:
+            worker = getattr(request.app.state, "hook_worker", None)
+            capture.finish(state.db, pending, response.status_code, bytes(response.body), worker)
         if is_get and response.status_code == 200:
             if fresh:
                 tag(response)

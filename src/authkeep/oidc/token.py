@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authkeep import clock, ids
+from authkeep.domain.logs import token_log
 from authkeep.oidc.client_auth import read_credentials, verify_secret
 from authkeep.oidc.errors import OAuthError
 from authkeep.state import AppState, TenantState
 from authkeep.store import clients
+from authkeep.store.logs import entry
 
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -156,6 +158,8 @@ async def token_endpoint(request: Request) -> Response:
     state: AppState = request.app.state.authkeep
     parse_error = request.query_params.get("parse_error") != "false"
     limit_headers: dict[str, str] = {}
+    note: dict[str, Any] = {}  # what the audit log entry says (domain/logs.token_log)
+    tenant = None
     try:
         tenant = state.tenant_for(request)
         if state.limiter and state.token_limit:
@@ -166,15 +170,27 @@ async def token_endpoint(request: Request) -> Response:
                 raise OAuthError("temporarily_unavailable", "the rate limiter is unavailable", 503)
             if not verdict.allowed:
                 raise OAuthError("rate_limited", f"too many requests, retry after {verdict.retry_after} seconds", 429)
-        body = await handle(request, state, tenant)
+        body = await handle(request, state, tenant, note)
     except OAuthError as exc:
+        if tenant is not None:
+            _audit(request, tenant.id, note, {"error": exc.error, "error_description": exc.description})
         response = _error_response(exc, parse_error)
         response.headers.update(limit_headers)
         return response
+    _audit(request, tenant.id, note, None)
     return Response(body, media_type="application/json; charset=utf-8", headers={**_HEADERS, **limit_headers})
 
 
-async def handle(request: Request, state: AppState, tenant: TenantState) -> bytes:
+def _audit(request: Request, tenant_id: str, note: dict[str, Any], error: Any) -> None:
+    writer = getattr(request.app.state, "audit_logs", None)
+    if writer is not None and "params" in note:
+        ip = request.client.host if request.client else None
+        key, payload = token_log(note, ip, request.headers.get("user-agent"), error)
+        writer.add(entry(tenant_id, key, payload))
+
+
+async def handle(request: Request, state: AppState, tenant: TenantState, note: dict[str, Any] | None = None) -> bytes:
+    note = {} if note is None else note
     pairs = await _read_form(request)
     form: dict[str, str] = {}
     resources: list[str] = []
@@ -189,10 +205,12 @@ async def handle(request: Request, state: AppState, tenant: TenantState) -> byte
             raise OAuthError("invalid_request", f"'{key}' parameter must only be provided once")
         seen.add(key)
         form[key] = value
+    note["params"] = form
 
     creds = read_credentials(request.headers.get("authorization"), form)
     client = await _client(state, tenant, creds.client_id)
-    verify_secret(client, creds, state.box, tenant.issuer)
+    note["applicationId"] = client.id
+    note["secret"] = verify_secret(client, creds, state.box, tenant.issuer)
 
     grant_type = form.get("grant_type")
     if not grant_type:
@@ -230,5 +248,5 @@ async def handle(request: Request, state: AppState, tenant: TenantState) -> byte
         "token_type": "Bearer",
     }
     if issued:
-        response["scope"] = claims["scope"]
+        response["scope"] = note["scope"] = claims["scope"]
     return orjson.dumps(response)

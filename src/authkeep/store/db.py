@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ commits: ContextVar[int] = ContextVar("authkeep_commits", default=0)
 # Whether this request has already run the change-feed barrier (`Database.settle_request`).
 _settled: ContextVar[bool | None] = ContextVar("authkeep_settled", default=None)
 Subscriber = Callable[[Sequence[events.Event]], None]
+BeforeCommit = Callable[[AsyncConnection, events.Collector], Awaitable[None]]
 
 
 
@@ -155,6 +156,8 @@ class Database:
         self._generations: dict[str, int] = {}
         self._all = 0
         self._subscribers: list[Subscriber] = []
+        # Run at the end of every write() transaction, inside it (the webhook outbox: hooks/capture).
+        self.before_commit: list[BeforeCommit] = []
         self.origin = changes.new_origin()
         self._announcer = None if self.is_sqlite else changes.Announcer(self.engine.url, self.origin)
         self._listener: changes.Listener | None = None
@@ -185,6 +188,8 @@ class Database:
                 try:
                     async with conn.begin():
                         yield conn
+                        for hook in self.before_commit:
+                            await hook(conn, collector)
                 finally:
                     events.stop(conn)
         except BaseException:

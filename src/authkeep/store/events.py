@@ -23,11 +23,11 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables
+from authkeep.store import tables, tables_hooks  # noqa: F401  (its tables get families below)
 
 FAMILIES = (
     "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
-    "sign_in", "connectors", "codes",
+    "sign_in", "connectors", "codes", "hooks", "logs",
 )
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
@@ -85,6 +85,9 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "email_templates": ("connectors",),
     "passcodes": ("codes",),
     "one_time_tokens": ("codes",),
+    "hooks": ("hooks",),
+    "hook_outbox": ("hooks",),
+    "logs": ("logs",),
 }
 
 

@@ -16,6 +16,7 @@ from authkeep.sdk._async.connectors import (
     AsyncVerificationCodes,
 )
 from authkeep.sdk._async.credentials import AsyncClientCredentials
+from authkeep.sdk._async.hooks import AsyncAuditLogs, AsyncDashboard, AsyncHooks
 from authkeep.sdk._async.paging import AsyncPager
 from authkeep.sdk._async.resources import (
     AsyncApplications,
@@ -57,7 +58,7 @@ class AsyncManagementClient:
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
-    `custom_profile_fields`, `captcha_provider`, `configs` and `well_known`.
+    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs` and `dashboard`.
     """
 
     def __init__(
@@ -96,6 +97,9 @@ class AsyncManagementClient:
         self.captcha_provider = AsyncCaptchaProvider(self)
         self.configs = AsyncTenantConfigs(self)
         self.well_known = AsyncWellKnown(self)
+        self.hooks = AsyncHooks(self)
+        self.logs = AsyncAuditLogs(self)
+        self.dashboard = AsyncDashboard(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

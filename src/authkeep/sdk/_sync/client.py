@@ -29,6 +29,7 @@ from authkeep.sdk._sync.connectors import (
     VerificationCodes,
 )
 from authkeep.sdk._sync.credentials import ClientCredentials
+from authkeep.sdk._sync.hooks import AuditLogs, Dashboard, Hooks
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk._sync.resources import (
     Applications,
@@ -59,7 +60,7 @@ class ManagementClient:
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
-    `custom_profile_fields`, `captcha_provider`, `configs` and `well_known`.
+    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs` and `dashboard`.
     """
 
     def __init__(
@@ -98,6 +99,9 @@ class ManagementClient:
         self.captcha_provider = CaptchaProvider(self)
         self.configs = TenantConfigs(self)
         self.well_known = WellKnown(self)
+        self.hooks = Hooks(self)
+        self.logs = AuditLogs(self)
+        self.dashboard = Dashboard(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
