@@ -59,13 +59,23 @@ def seed(api: httpx.Client, users: int, apps: int, roles: int) -> list[str]:
         response.raise_for_status()
         return response.json() if response.content else {}
 
+    def user(i: int) -> str:
+        return str(post("/api/users", {"username": f"user{i}", "name": f"User {i}"})["id"])
+
+    def app(i: int) -> None:
+        post("/api/applications", {"name": f"bench-app-{i}", "type": "MachineToMachine"})
+
+    def role(i: int) -> None:
+        # Five consecutive users per role, so a role's users page is never empty.
+        role_id = post("/api/roles", {"name": f"bench-role-{i}", "description": "bench"})["id"]
+        first = i * 5 % users
+        post(f"/api/roles/{role_id}/users", {"userIds": user_ids[first:first + 5]})
+
     t0 = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
-        user_ids = [str(u["id"]) for u in pool.map(lambda i: post("/api/users", {"username": f"user{i}", "name": f"User {i}"}), range(users))]
-        list(pool.map(lambda i: post("/api/applications", {"name": f"bench-app-{i}", "type": "MachineToMachine"}), range(apps)))
-        role_ids = [str(r["id"]) for r in pool.map(lambda i: post("/api/roles", {"name": f"bench-role-{i}", "description": "bench"}), range(roles))]
-        members = [(rid, user_ids[i * 5 % users:i * 5 % users + 5]) for i, rid in enumerate(role_ids)]
-        list(pool.map(lambda m: post(f"/api/roles/{m[0]}/users", {"userIds": m[1]}), members))
+        user_ids = list(pool.map(user, range(users)))
+        list(pool.map(app, range(apps)))
+        list(pool.map(role, range(roles)))
     print(f"seeded {users} users, {apps} applications, {roles} roles in {time.monotonic() - t0:.1f}s", flush=True)
     return user_ids
 
