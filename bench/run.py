@@ -1,11 +1,14 @@
-"""Load benchmark: POST /oidc/token and GET /api/applications?page_size=20 on PostgreSQL.
+"""Load benchmark on PostgreSQL: the token endpoint, four Management API lists and a mixed workload.
 
-    make bench            # or: .venv/bin/python bench/run.py [--connections 32] [--duration 15]
+    make bench            # or: .venv/bin/python bench/run.py [--connections 32] [--duration 10]
 
-Starts authkeep (uvicorn, AUTHKEEP_WORKERS processes) on a fresh PostgreSQL database, seeds 40
-applications, then drives it with wrk and prints rps and p50/p99 per scenario. The list is run
-twice: as served (response cache on, the default) and by a second server on the same database
-with AUTHKEEP_RESPONSE_CACHE_SECONDS=0, which shows the cost of a request that reaches the database.
+Starts authkeep (uvicorn, AUTHKEEP_WORKERS processes) on a fresh PostgreSQL database, seeds 2,000
+users (`user<i>`), 40 applications and 40 roles with 5 users each through the API, then drives it
+with wrk and prints rps and p50/p99 per scenario. Each list is run first with
+AUTHKEEP_RESPONSE_CACHE_SECONDS=0 (the cost of a request that reaches the database), then on a
+second server on the same database as served (response cache on, the default), followed by the
+token endpoint and the mixed workload (bench/mixed.py: 90 % reads, 10 % writes). One table is
+printed at the end.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -24,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.mixed import run_mixed
 from tests.server import create_pg_database, drop_pg_database, start_server
 
 BENCH = Path(__file__).resolve().parent
@@ -45,13 +51,52 @@ def wrk(url: str, script: str, env: dict[str, str], connections: int, duration: 
     return {"rps": rps, "p50": p50, "p99": p99, "non2xx": float(errors.group(1)) if errors else 0.0}
 
 
+def seed(api: httpx.Client, users: int, apps: int, roles: int) -> list[str]:
+    """Create the data through the API on a small thread pool; returns the user ids."""
+
+    def post(path: str, body: dict[str, object]) -> dict[str, object]:
+        response = api.post(path, json=body)
+        response.raise_for_status()
+        return response.json() if response.content else {}
+
+    def user(i: int) -> str:
+        return str(post("/api/users", {"username": f"user{i}", "name": f"User {i}"})["id"])
+
+    def app(i: int) -> None:
+        post("/api/applications", {"name": f"bench-app-{i}", "type": "MachineToMachine"})
+
+    def role(i: int) -> None:
+        # Five consecutive users per role, so a role's users page is never empty.
+        role_id = post("/api/roles", {"name": f"bench-role-{i}", "description": "bench"})["id"]
+        first = i * 5 % users
+        post(f"/api/roles/{role_id}/users", {"userIds": user_ids[first:first + 5]})
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        user_ids = list(pool.map(user, range(users)))
+        list(pool.map(app, range(apps)))
+        list(pool.map(role, range(roles)))
+    print(f"seeded {users} users, {apps} applications, {roles} roles in {time.monotonic() - t0:.1f}s", flush=True)
+    return user_ids
+
+
+LISTS = (
+    "/api/users?page_size=20",
+    "/api/applications?page_size=20",
+    "/api/users?search=%25user1%25",
+    "/api/roles?page_size=20",
+)
+ROW = "{:48} {:>9} {:>8} {:>8} {:>8}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--duration", type=int, default=10)
     # One wrk thread drives >10k rps here; a second only takes CPU from the server it measures.
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("AUTHKEEP_WORKERS", "2")))
+    parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--sqlite", action="store_true", help="bench the embedded SQLite default instead")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -65,37 +110,55 @@ def main() -> None:
     else:
         name = create_pg_database()
         url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    server = start_server("bench", url, {"AUTHKEEP_WORKERS": str(args.workers)})
+    # Cache off first, then a second server with the cache on, on the same database; only one runs
+    # at a time. The mixed workload runs last, so its role creates and renames skew no list figure.
+    server = start_server("bench", url, {"AUTHKEEP_WORKERS": str(args.workers), "AUTHKEEP_RESPONSE_CACHE_SECONDS": "0"})
+    table: list[tuple[str, dict[str, float]]] = []
+    backend = "SQLite" if args.sqlite else "PostgreSQL"
+    title = f"authkeep bench: {backend}, {args.workers} workers, {args.connections} connections, {args.duration}s each"
     try:
         token = server.token()
-        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}) as api:
-            for i in range(40):
-                api.post("/api/applications", json={"name": f"bench-app-{i}", "type": "MachineToMachine"}).raise_for_status()
+        with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
+            user_ids = seed(api, args.users, 40, 40)
         basic = base64.b64encode(f"{server.client_id}:{server.client_secret}".encode()).decode()
-        backend = "SQLite" if args.sqlite else "PostgreSQL"
-        print(f"authkeep bench: {backend}, {args.workers} workers, {args.connections} connections, {args.duration}s each")
+        print(title, flush=True)
         same_db = {k: server.env[k] for k in ("AUTHKEEP_SECRET_KEY", "AUTHKEEP_ENDPOINT", "AUTHKEEP_BOOTSTRAP_CLIENT_ID",
                                               "AUTHKEEP_BOOTSTRAP_CLIENT_SECRET")}
-        list_path = "/api/applications?page_size=20"
-        scenarios = [
-            ("POST /oidc/token", server, "/oidc/token", "token.lua", {"BENCH_BASIC": basic}),
-            (f"GET {list_path}", server, list_path, "bearer.lua", {"BENCH_TOKEN": token}),
-            ("  same, response cache off", None, list_path, "bearer.lua", {"BENCH_TOKEN": token}),
-        ]
-        print(f"{'scenario':40} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-        for label, target, path, script, env in scenarios:
-            if target is None:  # the second server: only one runs at a time, as on the first
-                server.stop()
-                server = target = start_server(
-                    "bench", url, {"AUTHKEEP_WORKERS": str(args.workers), "AUTHKEEP_RESPONSE_CACHE_SECONDS": "0", **same_db}
-                )
-            wrk(target.base_url + path, script, env, 8, 3, 1)  # warm-up
-            r = wrk(target.base_url + path, script, env, args.connections, args.duration, args.threads)
-            print(f"{label:40} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {int(r['non2xx']):8d}")
+
+        def bench(label: str, path: str, script: str, env: dict[str, str]) -> None:
+            wrk(server.base_url + path, script, env, 8, 2, 1)  # warm-up
+            r = wrk(server.base_url + path, script, env, args.connections, args.duration, args.threads)
+            add(label, r)
+
+        def add(label: str, r: dict[str, float]) -> None:
+            table.append((label, r))
+            print(ROW.format(label, f"{r['rps']:.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", int(r["non2xx"])), flush=True)
+
+        for path in LISTS:
+            bench(f"GET {path} (cache off)", path, "bearer.lua", {"BENCH_TOKEN": token})
+        server.stop()
+        server = start_server("bench", url, {"AUTHKEEP_WORKERS": str(args.workers), **same_db})
+        bench("POST /oidc/token", "/oidc/token", "token.lua", {"BENCH_BASIC": basic})
+        for path in LISTS:
+            bench(f"GET {path}", path, "bearer.lua", {"BENCH_TOKEN": token})
+        mixed = run_mixed(server.base_url, token, user_ids, args.connections, args.duration)
+        for kind, r in mixed.results():
+            add(f"mixed 90/10, cache on: {kind}", r)
     finally:
         server.stop()
         if name:
             drop_pg_database(name)
+
+    print()
+    print(title)
+    print(ROW.format("scenario", "rps", "p50 ms", "p99 ms", "non-2xx"))
+    for label, r in table:
+        print(ROW.format(label, f"{r['rps']:.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", int(r["non2xx"])))
+    print(
+        f"mixed: response-cache hit rate not measurable without a server-side counter; upper bound "
+        f"{mixed.hit_rate_bound():.0%} (reads whose URL was refilled since the last write to a family it reads; "
+        f"the cache is per worker, so the true rate is lower)"
+    )
 
 
 if __name__ == "__main__":
