@@ -11,6 +11,8 @@ from authkeep.console.pages import (
     applications,
     connectors,
     home,
+    hooks,
+    logs,
     organizations,
     resources,
     roles,
@@ -45,6 +47,8 @@ console_app = Router(
         *organizations.routes,
         *connectors.routes,
         *sign_in_exp.routes,
+        *hooks.routes,
+        *logs.routes,
     ],
     default=_not_found,
 )
