@@ -121,7 +121,7 @@ async def confirm_delete(cx: Cx) -> Response:
         NAV,
         f"/hooks/{seg(hook['id'])}",
         title=f"Delete webhook “{hook['name'] or hook['id']}”?",
-        warning="Its endpoint will receive no more events; deliveries still queued are dropped.",
+        warning="Its endpoint stops receiving events. This cannot be undone.",
         button="Delete webhook",
     )
 
