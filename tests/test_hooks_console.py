@@ -90,8 +90,15 @@ def test_webhook_lifecycle(ui: tuple[httpx.Client, str], api: httpx.Client) -> N
     new_key = api.get(f"/api/hooks/{hook_id}").json()["signingKey"]
     assert "Signing key rotated" in flash_of(rotated.text) and new_key != old_key and new_key in rotated.text
 
+    delivery = re.findall(r'data-delivery="([^"]+)"', rotated.text)
+    assert len(delivery) == 2
+    log = client.get(f"/console/logs/{delivery[0]}")
+    assert log.status_code == 200 and "TriggerHook.User.Created" in log.text and "<dd>Error</dd>" in log.text
+    assert f'href="/console/hooks/{hook_id}"' in log.text
+
     listed = client.get("/console/hooks")
     assert f'data-hook="{hook_id}"' in listed.text and "audit 2" in listed.text
+    assert re.search(rf'data-hook="{hook_id}">(?:(?!</tr>).)*<td>1 of 2</td>', listed.text, re.DOTALL)
     assert "Delete webhook" in client.get(f"{here}/delete").text
     gone = client.post(f"{here}/delete", data={"csrf": token})
     assert "Webhook deleted." in flash_of(gone.text)
