@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import fresh_server, unique
-from tests.connector_helpers import TEMPLATES, SmtpInbox, client
+from tests.connector_helpers import TEMPLATES, HttpReceiver, SmtpInbox, client
 from tests.server import free_port
 from tests.test_organization_helpers import error, new_org, new_user, ok
 
@@ -107,3 +107,16 @@ def test_connector_comes_before_the_process_sender(backend: str) -> None:
         log = srv.log_path.read_text()
         assert f"e-mail to {by_log}:" in log and "https://dev.example/log" in log
         assert by_connector not in log and "https://dev.example/smtp" not in log
+
+        # An HTTP e-mail connector (replacing the SMTP one) gets the type and the whole payload.
+        with HttpReceiver() as receiver:
+            ok(api.post("/api/connectors", json={"connectorId": "http-email", "config": {"endpoint": receiver.url}}))
+            inviter = new_user(api, name="Ivy Inviter")
+            by_http = f"{unique('http')}@example.com"
+            ok(_invite(api, org["id"], by_http, inviterId=inviter["id"], messagePayload={"link": "https://dev.example/http", "locale": "de"}), 201)
+            sent = receiver.requests[-1]["json"]
+            assert (sent["to"], sent["type"]) == (by_http, "OrganizationInvitation")
+            assert sent["payload"]["link"] == "https://dev.example/http" and sent["payload"]["locale"] == "de"
+            assert sent["payload"]["organization"] == {"id": org["id"], "name": "Logged Org", "branding": {}}
+            assert sent["payload"]["inviter"]["id"] == inviter["id"] and sent["payload"]["inviter"]["name"] == "Ivy Inviter"
+        assert len(inbox.messages) == 1 and by_http not in srv.log_path.read_text()
