@@ -51,7 +51,8 @@ class Channel:
 def _config_template(config: dict[str, Any]) -> dict[str, Any] | None:
     """The connector config's OrganizationInvitation template, else its Generic one (Logto's
     connector-kit falls back to Generic for usage types a config does not list)."""
-    items = [t for t in config.get("templates") or [] if isinstance(t, dict)]
+    raw = config.get("templates")  # development connectors accept any config
+    items = [t for t in raw if isinstance(t, dict)] if isinstance(raw, list) else []
     for kind in (TEMPLATE_TYPE, "Generic"):
         found = next((t for t in items if t.get("usageType") == kind), None)
         if found is not None:
