@@ -1,19 +1,24 @@
 """Organization invitations (Logto `libraries/organization-invitation.ts` and
 `sentinel/message-rate-guard.ts`): references of a new invitation, status changes (accepting adds
-the membership and the invited roles), the configured sender, the template context, and the
-per-recipient cap of 10 successful sends per 10 minutes."""
+the membership and the invited roles), the delivery channel (the tenant's e-mail connector, else
+the process-wide sender when one is configured), the template context, and the per-recipient cap
+of 10 successful sends per 10 minutes."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep import clock, mail
+from authkeep.connectors import EMAIL, Factory
+from authkeep.domain import connectors
 from authkeep.domain import organizations as rules
 from authkeep.errors import LogtoError, not_found
 from authkeep.mail import templates
+from authkeep.secretbox import SecretBox
 from authkeep.store import organization_invitations as store
 from authkeep.store import organizations as org_store
 from authkeep.store import tables
@@ -29,11 +34,44 @@ def recipient_hash(recipient: str) -> str:
     return hashlib.sha256(recipient.strip().lower().encode()).hexdigest()
 
 
-def sender_or_error() -> mail.Sender:
-    sender = mail.current_sender()
-    if sender is None:
-        raise LogtoError("connector.not_found", 501, type="Email")
-    return sender
+TEMPLATE_TYPE = templates.ORGANIZATION_INVITATION
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Either the tenant's e-mail connector (factory, opened config, template) or the process-wide
+    sender."""
+
+    factory: Factory | None = None
+    config: dict[str, Any] | None = None
+    template: dict[str, Any] | None = None
+    sender: mail.Sender | None = None
+
+
+def _config_template(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The connector config's OrganizationInvitation template, else its Generic one (Logto's
+    connector-kit falls back to Generic for usage types a config does not list)."""
+    raw = config.get("templates")  # development connectors accept any config
+    items = [t for t in raw if isinstance(t, dict)] if isinstance(raw, list) else []
+    for kind in (TEMPLATE_TYPE, "Generic"):
+        found = next((t for t in items if t.get("usageType") == kind), None)
+        if found is not None:
+            return found
+    return None
+
+
+async def channel(conn: AsyncConnection, box: SecretBox, tenant_id: str, locale: Any) -> Channel:
+    """The tenant's e-mail connector first; without one, the configured `AUTHKEEP_EMAIL_SENDER`;
+    without either, Logto's 501 `connector.not_found`."""
+    try:
+        factory, config = await connectors.message_connector(conn, box, tenant_id, EMAIL)
+    except LogtoError:
+        sender = mail.current_sender()
+        if sender is None:
+            raise
+        return Channel(sender=sender)
+    template = await connectors.email_template(conn, tenant_id, TEMPLATE_TYPE, locale if isinstance(locale, str) else None)
+    return Channel(factory=factory, config=config, template=template or _config_template(config))
 
 
 async def template_context(
@@ -59,10 +97,9 @@ async def template_context(
     return out
 
 
-async def send_invitation(db: Database, tenant_id: str, to: str, payload: dict[str, Any]) -> None:
-    """501 without a sender, 429 over the cap, 400 `connector.general` when delivery fails.
-    A failed delivery does not count toward the cap."""
-    sender = sender_or_error()
+async def send_invitation(db: Database, tenant_id: str, to: str, payload: dict[str, Any], via: Channel) -> None:
+    """429 over the cap, 400 `connector.*` when delivery fails. A failed delivery does not count
+    toward the cap."""
     target = recipient_hash(to)
     now = clock.now_ms()
 
@@ -71,10 +108,14 @@ async def send_invitation(db: Database, tenant_id: str, to: str, payload: dict[s
 
     if await rules.read(db, count) >= MAX_SENDS_PER_RECIPIENT:
         raise LogtoError("request.message_rate_limited", 429)
-    try:
-        await sender.send(templates.organization_invitation(to, payload))
-    except mail.SendError as exc:
-        raise LogtoError("connector.general", 400, errorDescription=str(exc)) from None
+    if via.factory is not None:
+        await connectors.deliver(via.factory, via.config or {}, to, TEMPLATE_TYPE, payload, via.template)
+    else:
+        assert via.sender is not None
+        try:
+            await via.sender.send(templates.organization_invitation(to, payload))
+        except mail.SendError as exc:
+            raise LogtoError("connector.general", 400, errorDescription=str(exc)) from None
 
     async def record(conn: AsyncConnection) -> None:
         await store.prune_sends(conn, tenant_id, target, ACTION, now - SEND_WINDOW_MS)

@@ -1,11 +1,13 @@
-"""Pluggable outbound e-mail (Logto's "email connector" for organization invitations).
+"""Process-wide outbound e-mail: the SMTP client the SMTP connector uses, and the fallback for
+organization invitations of tenants without an e-mail connector (the tenant's connector comes first).
 
 Chosen by environment variables (docs in the module `authkeep.mail.config`):
 
 - `AUTHKEEP_EMAIL_SENDER=smtp` (the default when `AUTHKEEP_SMTP_HOST` is set): SMTP via the
   standard library, run in a worker thread.
 - `AUTHKEEP_EMAIL_SENDER=log`: writes each message to the `authkeep.mail` logger (development).
-- nothing configured: no sender; routes that must send answer Logto's 501 `connector.not_found`.
+- nothing configured: no fallback; without a tenant e-mail connector, invitation messages answer
+  Logto's 501 `connector.not_found`.
 """
 
 from __future__ import annotations

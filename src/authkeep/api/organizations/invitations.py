@@ -1,7 +1,8 @@
 """Organization invitations routes (Logto tag "Organization invitations", 6 operations).
 
 Pending → Accepted (membership and the invited roles are added) or Revoked; those and Expired
-(a Pending invitation past `expiresAt`) are final. Messages go through `authkeep.mail`.
+(a Pending invitation past `expiresAt`) are final. Messages go through the tenant's e-mail
+connector, else the process-wide `authkeep.mail` sender.
 """
 
 from __future__ import annotations
@@ -67,19 +68,20 @@ async def create_invitation(ctx: Ctx) -> dict[str, Any]:
         "expires_at": int(body.expiresAt),
     }
 
-    async def work(conn: AsyncConnection) -> dict[str, Any] | None:
+    async def work(conn: AsyncConnection) -> tuple[invitation_rules.Channel, dict[str, Any]] | None:
         await invitation_rules.check_references(conn, ctx.tenant_id, org_id, body.inviterId, role_ids)
         await store.expire_pending(conn, ctx.tenant_id, org_id, invitee, now)
         await store.insert_invitation(conn, values, role_ids)
         if payload is None:
             return None
-        invitation_rules.sender_or_error()  # 501 before anything is committed
-        return await invitation_rules.template_context(conn, ctx.tenant_id, org_id, body.inviterId)
+        via = await invitation_rules.channel(conn, ctx.state.box, ctx.tenant_id, payload.get("locale"))  # 501 before the commit
+        return via, await invitation_rules.template_context(conn, ctx.tenant_id, org_id, body.inviterId)
 
-    context = await rules.write(ctx.db, work)
-    if payload is not None:
+    prepared = await rules.write(ctx.db, work)
+    if prepared is not None:
+        via, context = prepared
         try:
-            await invitation_rules.send_invitation(ctx.db, ctx.tenant_id, invitee, {**(context or {}), **payload})
+            await invitation_rules.send_invitation(ctx.db, ctx.tenant_id, invitee, {**context, **(payload or {})}, via)
         except LogtoError:
             # Logto sends inside the creating transaction; authkeep sends after commit (no
             # database lock held over SMTP) and takes the invitation back when sending fails.
@@ -120,13 +122,17 @@ async def send_message(ctx: Ctx) -> None:
     body: schemas.MessagePayload = ctx.body
     invitation = await _find(ctx, ctx.param("id"))
 
-    async def work(conn: AsyncConnection) -> dict[str, Any]:
-        return await invitation_rules.template_context(
+    payload = body.data()
+
+    async def work(conn: AsyncConnection) -> tuple[invitation_rules.Channel, dict[str, Any]]:
+        via = await invitation_rules.channel(conn, ctx.state.box, ctx.tenant_id, payload.get("locale"))
+        context = await invitation_rules.template_context(
             conn, ctx.tenant_id, invitation["organizationId"], invitation["inviterId"]
         )
+        return via, context
 
-    context = await rules.read(ctx.db, work)
-    await invitation_rules.send_invitation(ctx.db, ctx.tenant_id, invitation["invitee"], {**context, **body.data()})
+    via, context = await rules.read(ctx.db, work)
+    await invitation_rules.send_invitation(ctx.db, ctx.tenant_id, invitation["invitee"], {**context, **payload}, via)
 
 
 @router.put("/organization-invitations/{id}/status", body=schemas.InvitationStatus)
