@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
@@ -52,6 +53,8 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
         context["ip"] = request.client.host
     context.update(path=path, method=request.method, params=params, matchedRoute=route.matched)
     if route.event == domain.MEMBERSHIP:
+        if isinstance(body, BaseModel):  # a declared body: the ids as sent, by their wire names
+            body = body.model_dump(by_alias=True)
         if body is None and request.method != "DELETE":  # a handler reading its body by hand
             try:  # Starlette keeps the body: the handler reads the same bytes
                 body = orjson.loads(await request.body() or b"{}")
