@@ -20,7 +20,7 @@ from authkeep.ids import standard_id
 from authkeep.secretbox import SecretBox
 from authkeep.store import hooks as store
 from authkeep.store import logs
-from authkeep.store.db import Database
+from authkeep.store.db import Database, commits
 
 log = logging.getLogger("authkeep.hooks")
 
@@ -31,6 +31,7 @@ ORPHAN_MS = 300_000  # a row whose request never finished is delivered (without 
 BATCH = 200
 CONCURRENCY = 64
 COALESCE_S = 0.02
+SETTLE_ATTEMPTS = 3  # tries to record a round's outcome before leaving it to the lease
 POLL_S = 1.0  # other instances' events and retries are seen at least this often
 TIMEOUT_S = 10.0  # Logto's request timeout
 MAX_LOGGED_BODY = 4096
@@ -143,13 +144,26 @@ class Worker:
                 handed = {"status": row.status, "data": row.data, "ready": True, "attempts": 1}
                 values = handed if isinstance(row, Handed) else {}
                 later.append((row.id, now_ms() + BACKOFF_MS * 2 ** (row.attempts - 1), values))
-        async with self.db.write() as conn:
-            if done:
-                await store.drop_outbox(conn, done)
-            for outbox_id, due, values in later:
-                await store.reschedule(conn, outbox_id, due, values)
-            await store.add_logs(conn, [e for e in entries if e is not None])
+        await self._settle(done, later, [e for e in entries if e is not None])
         return len(claimed)
+
+    async def _settle(self, done: list[Any], later: list[Any], entries: list[dict[str, Any]]) -> None:
+        """Record a round's outcome. Retried a few times: if it never lands, the rows wait for their
+        lease to end (or, handed ones, for ORPHAN_MS) and are delivered again (at least once)."""
+        for attempt in range(1, SETTLE_ATTEMPTS + 1):
+            start = commits.get()
+            try:
+                async with self.db.write() as conn:
+                    if done:
+                        await store.drop_outbox(conn, done)
+                    for outbox_id, due, values in later:
+                        await store.reschedule(conn, outbox_id, due, values)
+                    await store.add_logs(conn, entries)
+                return
+            except Exception:  # a busy or restarting database: try again shortly
+                if attempt == SETTLE_ATTEMPTS or commits.get() != start:  # committed: never twice
+                    raise
+                await asyncio.sleep(0.2 * attempt)
 
     async def _deliver(self, row: Any, hook: Any) -> tuple[bool, dict[str, Any] | None]:
         if hook is None:  # deleted meanwhile (its rows go with it)
