@@ -30,6 +30,8 @@ from authkeep.logsafe import ErrorGuard
 from authkeep.logsafe import install as install_safe_logging
 from authkeep.oidc import discovery, token
 from authkeep.oidc.errors import OAuthError
+from authkeep.oidc.interactions import InteractionLookup
+from authkeep.oidc.user_tokens import UserTokenLookup
 from authkeep.secretbox import SecretBox
 from authkeep.state import DEFAULT_TENANT, AppState
 from authkeep.store.logs import LogWriter
@@ -113,6 +115,8 @@ async def start_state(settings: Settings) -> AppState:
     db = settings.database()
     db.start_listening()
     state = AppState(settings, db, SecretBox(settings.secret_key, settings.old_secret_keys))
+    state.interactions = InteractionLookup(db)
+    state.user_tokens = UserTokenLookup(db)
     tenant = state.add_tenant(DEFAULT_TENANT)
     await tenant.keys.refresh()
     await db.wait_listening(5)  # until then, caches stay off (Database.settle)

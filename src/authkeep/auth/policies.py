@@ -33,6 +33,7 @@ class UserToken:
     account_id: str | None
     client_id: str | None
     scopes: frozenset[str]
+    grant_id: str | None = None
 
 
 class TokenLookup(Protocol):

@@ -27,7 +27,7 @@ from authkeep.store import tables, tables_hooks  # noqa: F401  (its tables get f
 
 FAMILIES = (
     "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
-    "sign_in", "connectors", "codes", "hooks", "logs",
+    "sign_in", "connectors", "codes", "hooks", "logs", "sessions",
 )
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
@@ -88,6 +88,10 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "hooks": ("hooks",),
     "hook_outbox": ("hooks",),
     "logs": ("logs",),
+    # End users' sessions, grants and tokens; verification records; sign-in attempts.
+    "oidc_model_instances": ("sessions",),
+    "verification_records": ("sessions",),
+    "sentinel_activities": ("sessions",),
 }
 
 
