@@ -26,12 +26,24 @@ from authkeep import __version__
 from authkeep.api import ROUTERS
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "logto-reference" / "management.openapi.json"
-OUT = ROOT / "src" / "authkeep" / "openapi" / "management.json"
+# Logto's document of every API; the end-user APIs are described from it.
+USER_SOURCE = ROOT.parent / "shared" / "logto-reference" / "swagger.json"
+OPENAPI = ROOT / "src" / "authkeep" / "openapi"
+OUT = OPENAPI / "management.json"
 ANONYMOUS = {
     ("get", "/api/status"),
     ("get", "/api/swagger.json"),
     ("get", "/api/.well-known/management.openapi.json"),
+    ("get", "/api/.well-known/experience.openapi.json"),
+    ("get", "/api/.well-known/user.openapi.json"),
 }
+# The end-user APIs have their own documents, as in Logto (`/api/.well-known/<name>.openapi.json`).
+END_USER_DOCS = {
+    "experience": ("/api/experience",),
+    "user": ("/api/my-account", "/api/verifications"),
+}
+# Served, as by Logto, and described by no Logto document: the consent page's interaction API.
+UNDOCUMENTED = ("/api/interaction/",)
 
 
 def openapi_path(route_path: str) -> str:
@@ -39,9 +51,23 @@ def openapi_path(route_path: str) -> str:
     return "/api" + re.sub(r"\{(\w+):\w+\}", r"{\1}", route_path)
 
 
-def implemented() -> set[tuple[str, str]]:
+def document_of(path: str) -> str | None:
+    """Which served document describes an /api path: `management`, an END_USER_DOCS name, or None."""
+    if path.startswith(UNDOCUMENTED):
+        return None
+    for name, prefixes in END_USER_DOCS.items():
+        if any(path == p or path.startswith(p + "/") for p in prefixes):
+            return name
+    return "management"
+
+
+def implemented(document: str = "management") -> set[tuple[str, str]]:
     ops = {(spec.method.lower(), openapi_path(spec.path)) for r in ROUTERS for spec in r.routes}
-    return ops | ANONYMOUS
+    ops = {op for op in ops if document_of(op[1]) == document}
+    return ops | ANONYMOUS if document == "management" else ops
+
+
+TITLES = {"management": "Management API", "experience": "Experience API", "user": "Account and Verification APIs"}
 
 
 def _refs(node: Any, found: set[str]) -> None:
@@ -56,8 +82,8 @@ def _refs(node: Any, found: set[str]) -> None:
             _refs(value, found)
 
 
-def build(source: dict[str, Any]) -> dict[str, Any]:
-    wanted = implemented()
+def build(source: dict[str, Any], document: str = "management") -> dict[str, Any]:
+    wanted = implemented(document)
     paths: dict[str, Any] = {}
     missing = []
     for method, path in sorted(wanted):
@@ -91,8 +117,8 @@ def build(source: dict[str, Any]) -> dict[str, Any]:
     return {
         "openapi": source["openapi"],
         "info": {
-            "title": "authkeep Management API",
-            "description": "The Logto Management API operations implemented by authkeep, described as Logto 1.42 describes them.",
+            "title": f"authkeep {TITLES[document]}",
+            "description": f"The Logto {TITLES[document]} operations implemented by authkeep, described as Logto 1.42 describes them.",
             "version": __version__,
         },
         "servers": [{"url": "http://localhost:3001", "description": "authkeep endpoint address."}],
@@ -183,12 +209,21 @@ def patch(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _write(out: Path, doc: dict[str, Any]) -> None:
+    out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    count = sum(1 for ops in doc["paths"].values() for m in ops if m != "parameters")
+    print(f"wrote {out.relative_to(ROOT)}: {len(doc['paths'])} paths, {count} operations")
+
+
 def main() -> None:
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
-    doc = patch(build(json.loads(src.read_text())))
-    OUT.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
-    count = sum(1 for ops in doc["paths"].values() for m in ops if m != "parameters")
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['paths'])} paths, {count} operations")
+    _write(OUT, patch(build(json.loads(src.read_text()))))
+    user_source = json.loads(USER_SOURCE.read_text())
+    for name in END_USER_DOCS:
+        doc = build(user_source, name)
+        for fix in PATCHES:  # those that apply; the end-user documents need not need each
+            fix(doc)
+        _write(OPENAPI / f"{name}.json", doc)
 
 
 if __name__ == "__main__":

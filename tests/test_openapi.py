@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from authkeep.api import ROUTERS
-from scripts.build_openapi import ANONYMOUS, openapi_path
+from scripts.build_openapi import ANONYMOUS, END_USER_DOCS, document_of, openapi_path
 from tests.server import Server
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -19,11 +19,30 @@ def test_document_matches_routes(server: Server) -> None:
     doc = httpx.get(server.base_url + "/api/swagger.json").json()
     assert doc == httpx.get(server.base_url + "/api/.well-known/management.openapi.json").json()
     documented = _documented(doc)
-    routes = {(s.method.lower(), openapi_path(s.path)): s for r in ROUTERS for s in r.routes}
+    routes = _routes("management")
     assert set(documented) == set(routes) | ANONYMOUS
     for key, spec in routes.items():
         statuses = {int(code) for code in documented[key]["responses"] if code.isdigit()}
         assert spec.status in statuses, f"{key}: serves {spec.status}, documents {sorted(statuses)}"
+
+
+def _routes(document: str) -> dict[tuple[str, str], object]:
+    found = {(s.method.lower(), openapi_path(s.path)): s for r in ROUTERS for s in r.routes}
+    return {key: spec for key, spec in found.items() if document_of(key[1]) == document}
+
+
+def test_end_user_documents_match_routes(server: Server) -> None:
+    """`/api/.well-known/experience.openapi.json` and `user.openapi.json` describe exactly the
+    Experience, Account and Verification routes served, as Logto describes them."""
+    for name in END_USER_DOCS:
+        r = httpx.get(f"{server.base_url}/api/.well-known/{name}.openapi.json")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+        documented = _documented(r.json())
+        routes = _routes(name)
+        assert set(documented) == set(routes), name
+        for key, spec in routes.items():
+            statuses = {int(code) for code in documented[key]["responses"] if code.isdigit()}
+            assert spec.status in statuses, f"{key}: serves {spec.status}, documents {sorted(statuses)}"  # type: ignore[attr-defined]
 
 
 def test_every_ref_resolves(server: Server) -> None:
