@@ -28,8 +28,9 @@
     return fetch(path, init).then(function (response) {
       return response.text().then(function (text) {
         var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (!response.ok) throw new ApiError(response.status, data);
+        var parsed = true;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { parsed = false; }
+        if (!response.ok || !parsed) throw new ApiError(response.status, data);
         return data || {};
       });
     }, function () {
