@@ -226,3 +226,21 @@ def test_register_page_follows_sign_up_settings(web: httpx.Client) -> None:
     sign_in = Page(web.get("/sign-in").text)
     assert sign_in.find("input", id="password")[0]["autocomplete"] == "current-password"
     assert sign_in.find("input", id="identifier")[0]["autocomplete"] == "username"
+
+
+def test_every_built_in_phrase_can_be_customised() -> None:
+    """The built-in English words sit under Logto's key paths, which PUT /api/custom-phrases accepts."""
+    import json
+    from pathlib import Path
+
+    from authkeep.signin.phrases import EN
+
+    catalogue = json.loads((Path(__file__).parents[1] / "src/authkeep/domain/phrase_keys.json").read_text())
+
+    def walk(tree: dict[str, object], known: object, path: str) -> None:
+        for key, value in tree.items():
+            assert isinstance(known, dict) and key in known, f"{path}{key}"
+            if isinstance(value, dict):
+                walk(value, known[key], f"{path}{key}.")
+
+    walk(EN, catalogue, "")

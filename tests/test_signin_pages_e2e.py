@@ -11,11 +11,11 @@ Two kinds of tests share one browser:
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlparse
 
@@ -280,6 +280,7 @@ def test_email_code_sign_in(context: Any, srv: Server, email_sign_in: None) -> N
     assert script.body("POST", "/api/experience/verification/verification-code/verify") == {
         "identifier": {"type": "email", "value": "ada@example.com"}, "verificationId": "c1", "code": "424242"}
     assert script.paths()[-2:] == ["POST /api/experience/identification", "POST /api/experience/submit"]
+    assert seen == [f"{srv.base_url}/landed"]
 
 
 def test_register_with_email_then_password(context: Any, srv: Server, email_sign_in: None) -> None:
@@ -307,6 +308,7 @@ def test_register_with_email_then_password(context: Any, srv: Server, email_sign
     assert script.body("POST", "/api/experience/profile") == {"type": "password", "value": "Secret-1"}
     assert script.paths()[-3:] == ["POST /api/experience/profile", "POST /api/experience/identification",
                                    "POST /api/experience/submit"]  # fmt: skip
+    assert seen == [f"{srv.base_url}/landed"]
 
 
 def test_forgot_password(context: Any, email_sign_in: None) -> None:
@@ -388,6 +390,7 @@ def test_consent_page(context: Any, srv: Server) -> None:
     page.wait_for_url("**/landed")
     assert script.paths() == ["GET /api/interaction/consent", "POST /api/interaction/consent"]
     assert script.body("POST", "/api/interaction/consent") == {}
+    assert seen == [f"{srv.base_url}/landed"]
 
 
 def test_consent_page_shows_api_errors(context: Any, srv: Server) -> None:

@@ -54,7 +54,7 @@ def image_url(value: Any) -> str | None:
     if any(c in value for c in "\\\r\n\t"):
         return None
     lowered = value.lower()
-    if lowered.startswith("https://") or lowered.startswith("data:image/"):
+    if lowered.startswith(("https://", "data:image/")):
         return value
     if value.startswith("/") and not value.startswith("//"):
         return value
