@@ -244,3 +244,13 @@ def test_every_built_in_phrase_can_be_customised() -> None:
                 walk(value, known[key], f"{path}{key}.")
 
     walk(EN, catalogue, "")
+
+
+def test_hostile_request_inputs_never_break_a_page(web: httpx.Client) -> None:
+    headers = {"Accept-Language": ",".join(["x-" + "a" * 50 + ";q=abc"] * 200), "Cookie": "_interaction=" + "%00" * 300}
+    for path in PAGES:
+        assert web.get(path, headers=headers).status_code == 200
+        assert web.get(path, params={"ui_locales": "\u0000 <x> " * 500}).status_code == 200
+        res = web.get(path, headers={"Cookie": "_interaction=' OR 1=1 --"})
+        assert res.status_code == 200 and Page(res.text).find("html")[0]["lang"] == "en"
+    assert web.get("/sign-in-assets/theme.css", headers=headers).status_code == 200
