@@ -33,6 +33,7 @@ from authkeep.oidc.errors import OAuthError
 from authkeep.oidc.interactions import InteractionLookup
 from authkeep.oidc.user_tokens import UserTokenLookup
 from authkeep.secretbox import SecretBox
+from authkeep.signin import routes as signin_routes
 from authkeep.state import DEFAULT_TENANT, AppState
 from authkeep.store.logs import LogWriter
 from authkeep.web import JSON_TYPE, dumps, json_response
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/oidc", app=_oidc_router()),
             _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
             Mount("/console", app=console_app),
+            *signin_routes,
         ],
         lifespan=lifespan,
         middleware=[Middleware(HeadLimit), Middleware(ErrorGuard)],
