@@ -46,7 +46,7 @@ def inbox(api: httpx.Client) -> Iterator[SmtpInbox]:
 
 
 def _ms(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(iso).timestamp()
 
 
 def test_password_record(own_server: Server, api: httpx.Client, app_id: str) -> None:
