@@ -98,7 +98,12 @@ def test_totp_and_backup_codes(own_server: Server, api: httpx.Client, app_id: st
         assert [f["type"] for f in me.get("/api/my-account/mfa-verifications").json()] == ["Totp"]
         webauthn = {"type": "WebAuthn", "newIdentifierVerificationRecordId": "x"}
         _fail(me.post("/api/my-account/mfa-verifications", json=webauthn, headers=record), 400, "session.mfa.mfa_factor_not_enabled")
-        _fail(me.post("/api/my-account/mfa-verifications", json={"type": "Sms"}, headers=record), 400, "guard.invalid_input")
+        r = me.post("/api/my-account/mfa-verifications", json={"type": "Sms"}, headers=record)
+        _fail(r, 400, "guard.invalid_input")
+        assert r.json()["data"]["issues"][0]["path"] == ["type"]
+        r = me.post("/api/my-account/mfa-verifications", json={"type": "Totp"}, headers=record)
+        _fail(r, 400, "guard.invalid_input")
+        assert r.json()["data"]["issues"][0]["path"] == ["secret"]
 
 
 def test_gates(own_server: Server, api: httpx.Client, app_id: str) -> None:

@@ -163,3 +163,20 @@ def test_header_check(own_server: Server, api: httpx.Client, app_id: str) -> Non
         assert r.status_code == 401 and r.json()["code"] == "verification_record.permission_denied"
         r = a.patch("/api/my-account", json=body, headers=verified(password_record(a)))
         assert r.status_code == 200, r.text
+
+
+def test_send_cap_and_long_values(own_server: Server, api: httpx.Client, app_id: str, inbox: SmtpInbox) -> None:
+    user = new_user(api)
+    email = f"cap-{time.time_ns()}@example.com"
+    with user_client(own_server, user["id"], app_id) as me:
+        for _ in range(10):
+            _send(me, email)
+        r = me.post("/api/verifications/verification-code", json={"identifier": {"type": "email", "value": email}})
+        assert r.status_code == 429 and r.json()["code"] == "request.message_rate_limited"
+        long_email = "a" * 200 + "@example.com"
+        r = me.post("/api/verifications/verification-code", json={"identifier": {"type": "email", "value": long_email}})
+        assert r.status_code < 500, r.text
+        r = _verify(me, email, "x" * 5000, "123456")
+        assert r.status_code == 400 and r.json()["code"] == "verification_record.not_found"
+        r = me.patch("/api/my-account", json={"username": "abc"}, headers=verified("y" * 5000))
+        assert r.status_code == 401

@@ -6,10 +6,10 @@ verification record, which the Verification API does not make yet: such a body i
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pyotp
-from pydantic import Field, RootModel
+from pydantic import Field
 from starlette.responses import Response
 
 from authkeep import web
@@ -41,8 +41,18 @@ class BackupCodesBody(web.Body):
     codes: list[str]
 
 
-class AddFactor(RootModel[Annotated[WebAuthnBody | TotpBody | BackupCodesBody, Field(discriminator="type")]]):
-    """Logto's z.discriminatedUnion('type', ...)."""
+FACTOR_BODIES: dict[str, type[web.Body]] = {"WebAuthn": WebAuthnBody, "Totp": TotpBody, "BackupCode": BackupCodesBody}
+
+
+def _factor_body(raw: dict[str, Any]) -> WebAuthnBody | TotpBody | BackupCodesBody:
+    """Logto's z.discriminatedUnion('type', ...): issues are reported at the chosen member's paths."""
+    model = FACTOR_BODIES.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
+    if model is None:
+        message = "Invalid discriminator value. Expected 'WebAuthn' | 'Totp' | 'BackupCode'"
+        issue = {"code": "invalid_union_discriminator", "options": list(FACTOR_BODIES), "path": ["type"], "message": message}
+        raise LogtoError("guard.invalid_input", 400, type="body", data={"issues": [issue], "name": "ZodError"},
+                         details=f'Error in key path "type": (invalid_union_discriminator) {message}')  # fmt: skip
+    return web.validate(model, raw)  # type: ignore[return-value]
 
 
 class ReplaceTotp(web.Body):
@@ -85,9 +95,9 @@ async def list_factors(ctx: Ctx) -> Any:
     return user_rules.mfa_response((await c.load_user(ctx)).mfa_verifications)
 
 
-@router.post("/my-account/mfa-verifications", body=AddFactor, status=204, before=c.gate)
+@router.post("/my-account/mfa-verifications", body=dict, status=204, before=c.gate)
 async def add_factor(ctx: Ctx) -> None:
-    body = ctx.body.root
+    body = _factor_body(ctx.body)
     await c.require_verified(ctx)
     is_webauthn = body.type == "WebAuthn"
     c.editable(ctx, *(("passkey", "mfa") if is_webauthn else ("mfa",)))
