@@ -247,3 +247,33 @@ def test_primary_phone_and_last_identifier(own_server: Server, api: httpx.Client
         body = {"phone": "15550000000", "newIdentifierVerificationRecordId": "nope"}
         _fail(me.post("/api/my-account/primary-phone", json=body, headers=record), 400, "verification_record.not_found")
         _fail(me.post("/api/my-account/primary-phone", json={**body, "phone": "+1 555"}, headers=record), 400, "guard.invalid_input")
+
+
+def test_phone_codes_end_to_end(own_server: Server, api: httpx.Client, app_id: str) -> None:
+    from tests.connector_helpers import HttpReceiver
+
+    phone, new_phone = f"1555{time.time_ns() % 10**7:07d}", f"1666{time.time_ns() % 10**7:07d}"
+    user = new_user(api, primaryPhone=phone)
+    with HttpReceiver() as sms, user_client(own_server, user["id"], app_id, "openid phone") as me:
+        r = api.post("/api/connectors", json={"connectorId": "http-sms", "config": {"endpoint": sms.url}})
+        assert r.status_code == 200, r.text
+
+        def code_for(number: str) -> tuple[str, str]:
+            sent = me.post("/api/verifications/verification-code", json={"identifier": {"type": "phone", "value": number}})
+            assert sent.status_code == 201, sent.text
+            record_id = sent.json()["verificationRecordId"]
+            message = sms.requests[-1]["json"]
+            assert message["to"] == number
+            verify = {"identifier": {"type": "phone", "value": number}, "verificationId": record_id, "code": message["payload"]["code"]}
+            assert me.post("/api/verifications/verification-code/verify", json=verify).status_code == 200
+            return record_id, message["type"]
+
+        own, own_type = code_for(phone)
+        new, new_type = code_for(new_phone)
+        assert (own_type, new_type) == ("UserPermissionValidation", "BindNewIdentifier")
+        body = {"phone": new_phone, "newIdentifierVerificationRecordId": new}
+        _fail(me.post("/api/my-account/primary-phone", json=body, headers=verified(new)), 401, "verification_record.permission_denied")
+        assert me.post("/api/my-account/primary-phone", json=body, headers=verified(own)).status_code == 204
+        assert api.get(f"/api/users/{user['id']}").json()["primaryPhone"] == new_phone
+        assert me.delete("/api/my-account/primary-phone", headers=verified(own)).status_code == 204
+        assert api.get(f"/api/users/{user['id']}").json()["primaryPhone"] is None
