@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from authkeep import __version__
 from authkeep.api import ROUTERS
 
-# swagger.json: the Management API plus the end-user APIs (/api/my-account, /api/verifications, ...)
-DEFAULT_SOURCE = ROOT.parent / "shared" / "logto-reference" / "swagger.json"
+DEFAULT_SOURCE = ROOT.parent / "shared" / "logto-reference" / "management.openapi.json"
 OUT = ROOT / "src" / "authkeep" / "openapi" / "management.json"
 ANONYMOUS = {
     ("get", "/api/status"),
