@@ -54,17 +54,9 @@ def _plausible(name: str, schema: dict[str, Any]) -> str:
     return PLAUSIBLE.get(name, f"{name.lower()[:6]}0a1b2c3d4e5f")
 
 
-# End-user APIs take other credentials (policies `end_user`, `interaction`): their own tests
-# (tests/test_account_auth.py) run the matrix of those.
-END_USER_PREFIXES = ("/api/my-account", "/api/verifications", "/api/experience", "/api/interaction")
-
-
-def protected_operations(doc: dict[str, Any], end_user: bool = False) -> list[Operation]:
-    """The Management API operations, or (`end_user`) only the end-user ones."""
+def protected_operations(doc: dict[str, Any]) -> list[Operation]:
     ops = []
     for template, item in doc["paths"].items():
-        if template.startswith(END_USER_PREFIXES) != end_user:
-            continue
         for method in METHODS:
             op = item.get(method)
             if op is None or op.get("security", doc.get("security")) == []:

@@ -127,19 +127,9 @@ REPORT = os.environ.get("AUTHKEEP_FUZZ_REPORT")
 SEED = os.environ.get("AUTHKEEP_FUZZ_SEED")
 
 
-# End-user APIs (user tokens, the interaction cookie) are not fuzzed with the Management token.
-END_USER_PREFIXES = ("/api/my-account", "/api/verifications", "/api/experience", "/api/interaction")
-
-
 def _operations() -> list[str]:
     doc = json.loads(DOCUMENT.read_text())
-    return [
-        f"{m.upper()} {path}"
-        for path, item in doc["paths"].items()
-        if not path.startswith(END_USER_PREFIXES)
-        for m in METHODS
-        if m in item
-    ]
+    return [f"{m.upper()} {path}" for path, item in doc["paths"].items() for m in METHODS if m in item]
 
 
 OPERATIONS = _operations()
