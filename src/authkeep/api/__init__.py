@@ -1,6 +1,7 @@
 """Management API routes, one module per Logto tag. Routes only: rules live in domain/."""
 
 from authkeep.api import (
+    account,
     account_center,
     applications,
     captcha_provider,
@@ -20,6 +21,7 @@ from authkeep.api import (
     sign_in_exp,
     users,
     verification_codes,
+    verifications,
     well_known,
 )
 
@@ -29,3 +31,4 @@ ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.rou
 ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
+ROUTERS += [*account.ROUTERS, verifications.router]
