@@ -18,6 +18,7 @@ from authkeep.api import (
     resources,
     roles,
     sign_in_exp,
+    sso_connectors,
     users,
     verification_codes,
     well_known,
@@ -29,3 +30,4 @@ ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.rou
 ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
+ROUTERS += [sso_connectors.router]
