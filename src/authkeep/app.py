@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from authkeep import dberrors
-from authkeep.api import ROUTERS, status
+from authkeep.api import ROUTERS, status, user_assets
 from authkeep.api.contract import endpoint
 from authkeep.api.fallback import ExactRoute
 from authkeep.config import Settings, load_settings
@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/oidc", app=_oidc_router()),
             _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
             Mount("/console", app=console_app),
+            Route("/user-assets/{key:path}", user_assets.serve, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
         middleware=[Middleware(HeadLimit), Middleware(ErrorGuard)],

@@ -10,6 +10,7 @@ from authkeep.api import (
     custom_phrases,
     custom_profile_fields,
     dashboard,
+    domains,
     email_templates,
     hooks,
     logs,
@@ -17,8 +18,11 @@ from authkeep.api import (
     organizations,
     resources,
     roles,
+    secrets,
     sign_in_exp,
     sso_connectors,
+    systems,
+    user_assets,
     users,
     verification_codes,
     well_known,
@@ -30,4 +34,5 @@ ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.rou
 ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
-ROUTERS += [sso_connectors.router]
+ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.router]
+ROUTERS += [user_assets.router]
