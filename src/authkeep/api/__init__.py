@@ -4,6 +4,7 @@ from authkeep.api import (
     account_center,
     applications,
     captcha_provider,
+    cimd,
     configs,
     configs_more,
     connectors,
@@ -35,4 +36,4 @@ ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
 ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.router]
-ROUTERS += [user_assets.router]
+ROUTERS += [user_assets.router, cimd.router]

@@ -1,4 +1,4 @@
-"""sso connectors: SAML SP signing keys
+"""sso connectors: SAML SP signing keys; the CIMD consent ceiling (cimd_*_scopes)
 
 Revision ID: 0012
 Revises: 0011
@@ -40,5 +40,26 @@ def upgrade() -> None:
     )
 
 
+    for name, column, target in (
+        ("cimd_user_scopes", "user_scope", None),
+        ("cimd_resource_scopes", "scope_id", "scopes.id"),
+        ("cimd_organization_scopes", "organization_scope_id", "organization_scopes.id"),
+        ("cimd_organization_resource_scopes", "scope_id", "scopes.id"),
+    ):
+        ref = (
+            sa.Column(column, sa.String(64), nullable=False)
+            if target is None
+            else sa.Column(column, sa.String(21), sa.ForeignKey(target, ondelete="CASCADE"), nullable=False)
+        )
+        op.create_table(
+            name,
+            sa.Column("tenant_id", sa.String(21), sa.ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+            ref,
+            sa.PrimaryKeyConstraint("tenant_id", column),
+        )
+
+
 def downgrade() -> None:
+    for name in ("cimd_organization_resource_scopes", "cimd_organization_scopes", "cimd_resource_scopes", "cimd_user_scopes"):
+        op.drop_table(name)
     op.drop_table("sso_connector_signing_keys")
