@@ -75,8 +75,23 @@ def test_upload_limits(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_not_configured(backend: str) -> None:
-    with fresh_server(backend, {"AUTHKEEP_USER_ASSETS_DIR": "off"}) as srv:
-        with httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.token()}"}) as c:
-            assert c.get("/api/user-assets/service-status").json() == {"status": "not_configured", "isExperienceAvatarUploadEnabled": True}
-            r = c.post("/api/user-assets", files={"file": ("a.png", PNG, "image/png")})
-            assert r.status_code == 400 and r.json() == {"code": "storage.not_configured", "message": "Storage provider is not configured."}
+    with fresh_server(backend, {"AUTHKEEP_USER_ASSETS_DIR": "off"}) as srv, httpx.Client(
+        base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.token()}"}
+    ) as c:
+        assert c.get("/api/user-assets/service-status").json() == {"status": "not_configured", "isExperienceAvatarUploadEnabled": True}
+        r = c.post("/api/user-assets", files={"file": ("a.png", PNG, "image/png")})
+        assert r.status_code == 400 and r.json() == {"code": "storage.not_configured", "message": "Storage provider is not configured."}
+
+
+def test_sdk_upload(assets_server: Server) -> None:
+    from authkeep.sdk import create_management_api
+
+    with create_management_api(
+        "default", client_id=assets_server.client_id, client_secret=assets_server.client_secret,
+        base_url=assets_server.base_url, api_indicator="https://default.logto.app/api",
+    ) as mgmt:  # fmt: skip
+        assert mgmt.api.user_assets.service_status()["status"] == "ready"
+        url = mgmt.api.user_assets.upload("icon.png", PNG, "image/png")["url"]
+        assert httpx.get(url).content == PNG
+        assert mgmt.api.sso_connector_providers.list()[0]["providerName"] == "OIDC"
+        assert mgmt.api.domains.list() == [] and mgmt.api.cimd.list_user_consent_scopes()["userScopes"] == []

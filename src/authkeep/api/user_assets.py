@@ -8,6 +8,8 @@ import mimetypes
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
@@ -63,7 +65,7 @@ async def _upload(request: Request) -> tuple[str, str, bytes]:
             return first.filename or "", first.content_type or "", content
     except LogtoError:
         raise
-    except Exception:  # a malformed multipart body
+    except (MultiPartException, HTTPException, ValueError):  # a malformed multipart body
         raise _files_issue([], "object") from None
 
 

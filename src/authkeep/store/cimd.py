@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.store import tables as T
 from authkeep.store import tables_cimd as C
-from authkeep.store.user_scopes import USER_SCOPES
 from authkeep.store.organizations import insert_ignore
+from authkeep.store.user_scopes import USER_SCOPES
 
 TABLES: dict[str, tuple[Table, str]] = {
     "organization-scopes": (C.cimd_organization_scopes, "organization_scope_id"),
