@@ -71,6 +71,8 @@ def local_idp() -> Iterator[Idp]:
                 self._send(200, json.dumps(body), "application/json")
             elif self.path == "/partial/.well-known/openid-configuration":
                 self._send(200, json.dumps({"issuer": f"{base}/partial"}), "application/json")
+            elif self.path == "/huge/.well-known/openid-configuration":
+                self._send(200, " " * (2 * 1024 * 1024) + "{}", "application/json")
             elif self.path == "/saml/metadata.xml":
                 self._send(200, metadata_xml(f"{base}/saml", f"{base}/saml/sso", state["idp"].cert), "application/xml")
             else:

@@ -99,6 +99,8 @@ def test_issuer_unreachable_or_invalid(api: httpx.Client, idp: Idp) -> None:
 
     failing = _create(api, config=_oidc(idp, issuer=f"{idp.url}/down"))
     assert failing.status_code == 400 and failing.json()["data"]["error"] == "upstream down"
+    huge = _create(api, config=_oidc(idp, issuer=f"{idp.url}/huge"))  # over 1 MiB: not read to the end
+    assert huge.status_code == 400 and huge.json()["data"]["message"] == "fail_to_fetch_config"
     partial = _create(api, config=_oidc(idp, issuer=f"{idp.url}/partial"))
     assert partial.status_code == 400 and partial.json()["data"]["message"] == "invalid_config_response"
     assert set(partial.json()["data"]["error"]["fieldErrors"]) == {"authorization_endpoint", "token_endpoint", "jwks_uri"}

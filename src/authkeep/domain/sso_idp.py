@@ -48,11 +48,17 @@ def _transport_error(exc: Exception) -> dict[str, Any]:
 
 
 async def _get(url: str) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_S, follow_redirects=True) as client:
-        response = await client.get(url)
-    if len(response.content) > MAX_DOCUMENT_BYTES:
-        raise httpx.HTTPError("document too large")
-    return response
+    """The response, its body read up to MAX_DOCUMENT_BYTES (more is a failure to fetch)."""
+    body = bytearray()
+    async with (
+        httpx.AsyncClient(timeout=FETCH_TIMEOUT_S, follow_redirects=True) as client,
+        client.stream("GET", url) as response,
+    ):
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_DOCUMENT_BYTES:
+                raise httpx.HTTPError("document too large")
+    return httpx.Response(response.status_code, headers=response.headers, content=bytes(body))
 
 
 # --- OIDC ----------------------------------------------------------------------------------
