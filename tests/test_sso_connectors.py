@@ -247,3 +247,19 @@ def test_delete_unlinks_organizations(api: httpx.Client) -> None:
 def test_requires_management_token(own_server: Server) -> None:
     assert httpx.get(f"{own_server.base_url}/api/sso-connectors").status_code == 401
     assert httpx.get(f"{own_server.base_url}/api/sso-connector-providers").status_code == 401
+
+
+def test_provider_specific_configs(api: httpx.Client, idp: Idp) -> None:
+    okta = _create(api, provider="Okta", config=_oidc(idp, trustUnverifiedEmail=True))
+    assert okta.status_code == 200 and okta.json()["config"]["trustUnverifiedEmail"] is True
+    got = api.get(f"/api/sso-connectors/{okta.json()['id']}").json()
+    assert got["name"] == "Okta" and got["providerType"] == "oidc" and got["providerConfig"]["tokenEndpoint"] == f"{idp.url}/token"
+    entra = _create(api, provider="AzureAdOidc", config=_oidc(idp)).json()
+    assert api.get(f"/api/sso-connectors/{entra['id']}").json()["name"] == "Microsoft Entra ID (OIDC)"
+    # Google Workspace has a fixed issuer: an `offlineAccess` of the wrong type fails before any fetch.
+    google = _create(api, provider="GoogleWorkspace", config={"clientId": "a", "clientSecret": "b", "offlineAccess": "yes"})
+    assert google.status_code == 400 and google.json()["code"] == "connector.invalid_config"
+    saml_shape = _create(api, provider="AzureAD", config={"metadataUrl": 1})
+    assert saml_shape.status_code == 400 and saml_shape.json()["code"] == "connector.invalid_config"
+    algorithm = _create(api, provider="SAML", config={"metadata": "<x/>", "requestSignatureAlgorithm": "rsa-sha1"})
+    assert algorithm.status_code == 400 and algorithm.json()["code"] == "connector.invalid_config"
