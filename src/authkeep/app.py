@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from authkeep import dberrors
-from authkeep.api import ROUTERS, status
+from authkeep.api import ROUTERS, status, user_assets
 from authkeep.api.contract import endpoint
 from authkeep.api.fallback import ExactRoute
 from authkeep.config import Settings, load_settings
@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
             Mount("/console", app=console_app),
             *signin_routes,
+            Route("/user-assets/{key:path}", user_assets.serve, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
         middleware=[Middleware(HeadLimit), Middleware(ErrorGuard)],

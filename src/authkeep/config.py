@@ -64,6 +64,7 @@ class Settings:
     log_level: str = "info"
     database_pool_size: int = 8
     listen_database_url: str | None = None
+    user_assets_dir: str | None = None  # None: user assets are not configured
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,4 +116,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         listen_database_url=normalize_database_url(env["AUTHKEEP_LISTEN_DATABASE_URL"])
         if env.get("AUTHKEEP_LISTEN_DATABASE_URL")
         else None,
+        user_assets_dir=_assets_dir(env, data_dir),
     )
+
+
+def _assets_dir(env: dict[str, str], data_dir: Path) -> str | None:
+    value = env.get("AUTHKEEP_USER_ASSETS_DIR", str(data_dir / "user-assets")).strip()
+    return None if value.lower() in {"", "off"} else value

@@ -196,6 +196,29 @@ MESSAGES: dict[str, str] = {
     # connectors, verification codes, one-time tokens, e-mail templates
     "connector.unexpected_type": "The connector's type is unexpected.",
     "connector.invalid_config": "The connector's config is invalid.",
+    "connector.invalid_metadata": "The connector's metadata is invalid.",
+    "connector.invalid_certificate": (
+        "The connector's certificate is invalid, please make sure the certificate is in PEM encoding."
+    ),
+    "connector.token_storage_not_supported": "This connector does not support token storage.",
+    "single_sign_on.forbidden_domains": "Public email domains are not allowed.",
+    "single_sign_on.duplicated_domains": "There are duplicate domains.",
+    "single_sign_on.duplicate_connector_name": "Connector name already exists. Please choose a different name.",
+    "single_sign_on.can_not_delete_active_signing_key": (
+        "Cannot delete the active signing key. Activate another key or deactivate this key first."
+    ),
+    "single_sign_on.can_not_deactivate_signing_key_in_use": (
+        "Cannot deactivate the signing key while signed authentication requests are enabled. "
+        "Disable signed authentication requests first."
+    ),
+    "single_sign_on.active_signing_key_required": (
+        "No active signing key found. Generate and activate a signing key before enabling signed authentication requests."
+    ),
+    "domain.domain_in_use": "The domain {domain} is already in use",
+    "domain.domain_is_not_allowed": "This domain is not allowed.",
+    "storage.upload_error": "Failed to upload file to the storage provider.",
+    "guard.file_size_exceeded": "File size exceeded.",
+    "guard.mime_type_not_allowed": "MIME type is not allowed.",
     "connector.invalid_response": "The connector's response is invalid.",
     "connector.template_not_found": "Unable to find correct template in connector config.",
     "connector.not_implemented": "{method}: has not been implemented yet.",
@@ -253,8 +276,6 @@ MESSAGES: dict[str, str] = {
     "user.username_numbers_not_allowed": "Username cannot contain numbers.",
     "user.username_underscore_not_allowed": "Username cannot contain underscores.",
     "secrets.third_party_token_set.token_not_found": "Token record not found.",
-    "guard.file_size_exceeded": "File size exceeded.",
-    "guard.mime_type_not_allowed": "MIME type is not allowed.",
 }
 
 

@@ -5,12 +5,14 @@ from authkeep.api import (
     account_center,
     applications,
     captcha_provider,
+    cimd,
     configs,
     configs_more,
     connectors,
     custom_phrases,
     custom_profile_fields,
     dashboard,
+    domains,
     email_templates,
     hooks,
     logs,
@@ -18,7 +20,11 @@ from authkeep.api import (
     organizations,
     resources,
     roles,
+    secrets,
     sign_in_exp,
+    sso_connectors,
+    systems,
+    user_assets,
     users,
     verification_codes,
     verifications,
@@ -32,3 +38,5 @@ ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
 ROUTERS += [*account.ROUTERS, verifications.router]
+ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.router]
+ROUTERS += [user_assets.router, cimd.router]

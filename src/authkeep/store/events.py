@@ -23,7 +23,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables, tables_hooks  # noqa: F401  (its tables get families below)
+from authkeep.store import tables, tables_cimd, tables_hooks, tables_sso  # noqa: F401  (its tables get families below)
 
 FAMILIES = (
     "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
@@ -72,6 +72,11 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "organization_application_relations": ("organizations", "applications"),
     "organization_role_application_relations": ("organizations", "applications"),
     "sso_connectors": ("configs", "organizations", "users"),
+    "sso_connector_signing_keys": ("configs",),
+    "cimd_user_scopes": ("configs",),
+    "cimd_resource_scopes": ("configs", "resources"),
+    "cimd_organization_scopes": ("configs", "organizations"),
+    "cimd_organization_resource_scopes": ("configs", "resources"),
     "message_sends": ("messages",),
     "console_admins": ("console",),
     "console_sessions": ("console",),

@@ -16,6 +16,15 @@ from authkeep.sdk._async.connectors import (
     AsyncVerificationCodes,
 )
 from authkeep.sdk._async.credentials import AsyncClientCredentials
+from authkeep.sdk._async.enterprise import (
+    AsyncCimd,
+    AsyncDomains,
+    AsyncSecrets,
+    AsyncSsoConnectorProviders,
+    AsyncSsoConnectors,
+    AsyncSystems,
+    AsyncUserAssets,
+)
 from authkeep.sdk._async.hooks import AsyncAuditLogs, AsyncDashboard, AsyncHooks
 from authkeep.sdk._async.paging import AsyncPager
 from authkeep.sdk._async.resources import (
@@ -58,7 +67,8 @@ class AsyncManagementClient:
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
-    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs` and `dashboard`.
+    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs`, `dashboard`,
+    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets` and `cimd`.
     """
 
     def __init__(
@@ -100,6 +110,13 @@ class AsyncManagementClient:
         self.hooks = AsyncHooks(self)
         self.logs = AsyncAuditLogs(self)
         self.dashboard = AsyncDashboard(self)
+        self.sso_connectors = AsyncSsoConnectors(self)
+        self.sso_connector_providers = AsyncSsoConnectorProviders(self)
+        self.domains = AsyncDomains(self)
+        self.secrets = AsyncSecrets(self)
+        self.systems = AsyncSystems(self)
+        self.user_assets = AsyncUserAssets(self)
+        self.cimd = AsyncCimd(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -112,6 +129,7 @@ class AsyncManagementClient:
         params: Params | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one API request and return the successful `httpx.Response`.
 
@@ -125,6 +143,8 @@ class AsyncManagementClient:
         options: dict[str, Any] = {"params": clean_params(params) if params else None}
         if json is not None:
             options["json"] = json
+        if files is not None:  # multipart uploads (user assets)
+            options["files"] = files
         refreshed = False
         while True:
             token = None

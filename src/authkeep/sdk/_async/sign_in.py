@@ -138,7 +138,7 @@ class AsyncCaptchaProvider(_Family):
 
 
 class AsyncTenantConfigs(_Family):
-    """`/api/configs/admin-console` and `/api/configs/id-token`."""
+    """`/api/configs/admin-console`, `/api/configs/id-token` and `/api/configs/cimd`."""
 
     async def get_admin_console(self) -> Json:
         """`GET /api/configs/admin-console`."""
@@ -155,6 +155,14 @@ class AsyncTenantConfigs(_Family):
     async def update_id_token(self, body: Json) -> Json:
         """`PUT /api/configs/id-token`."""
         return cast(Json, await self._client.put("/api/configs/id-token", json=body))
+
+    async def get_cimd(self) -> Json:
+        """`GET /api/configs/cimd`."""
+        return cast(Json, await self._client.get("/api/configs/cimd"))
+
+    async def update_cimd(self, body: Json) -> Json:
+        """`PATCH /api/configs/cimd`."""
+        return cast(Json, await self._client.patch("/api/configs/cimd", json=body))
 
 
 class AsyncWellKnown(_Family):

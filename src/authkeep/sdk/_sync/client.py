@@ -29,6 +29,15 @@ from authkeep.sdk._sync.connectors import (
     VerificationCodes,
 )
 from authkeep.sdk._sync.credentials import ClientCredentials
+from authkeep.sdk._sync.enterprise import (
+    Cimd,
+    Domains,
+    Secrets,
+    SsoConnectorProviders,
+    SsoConnectors,
+    Systems,
+    UserAssets,
+)
 from authkeep.sdk._sync.hooks import AuditLogs, Dashboard, Hooks
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk._sync.resources import (
@@ -60,7 +69,8 @@ class ManagementClient:
     `applications`, `roles`, `resources`, `organizations`, `organization_roles`,
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
-    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs` and `dashboard`.
+    `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs`, `dashboard`,
+    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets` and `cimd`.
     """
 
     def __init__(
@@ -102,6 +112,13 @@ class ManagementClient:
         self.hooks = Hooks(self)
         self.logs = AuditLogs(self)
         self.dashboard = Dashboard(self)
+        self.sso_connectors = SsoConnectors(self)
+        self.sso_connector_providers = SsoConnectorProviders(self)
+        self.domains = Domains(self)
+        self.secrets = Secrets(self)
+        self.systems = Systems(self)
+        self.user_assets = UserAssets(self)
+        self.cimd = Cimd(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -114,6 +131,7 @@ class ManagementClient:
         params: Params | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> httpx.Response:
         """Send one API request and return the successful `httpx.Response`.
 
@@ -127,6 +145,8 @@ class ManagementClient:
         options: dict[str, Any] = {"params": clean_params(params) if params else None}
         if json is not None:
             options["json"] = json
+        if files is not None:  # multipart uploads (user assets)
+            options["files"] = files
         refreshed = False
         while True:
             token = None

@@ -136,7 +136,7 @@ class CaptchaProvider(_Family):
 
 
 class TenantConfigs(_Family):
-    """`/api/configs/admin-console` and `/api/configs/id-token`."""
+    """`/api/configs/admin-console`, `/api/configs/id-token` and `/api/configs/cimd`."""
 
     def get_admin_console(self) -> Json:
         """`GET /api/configs/admin-console`."""
@@ -153,6 +153,14 @@ class TenantConfigs(_Family):
     def update_id_token(self, body: Json) -> Json:
         """`PUT /api/configs/id-token`."""
         return cast(Json, self._client.put("/api/configs/id-token", json=body))
+
+    def get_cimd(self) -> Json:
+        """`GET /api/configs/cimd`."""
+        return cast(Json, self._client.get("/api/configs/cimd"))
+
+    def update_cimd(self, body: Json) -> Json:
+        """`PATCH /api/configs/cimd`."""
+        return cast(Json, self._client.patch("/api/configs/cimd", json=body))
 
 
 class WellKnown(_Family):
