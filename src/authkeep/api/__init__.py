@@ -12,7 +12,9 @@ from authkeep.api import (
     dashboard,
     email_templates,
     hooks,
+    interaction_consent,
     logs,
+    my_account_sessions,
     one_time_tokens,
     organizations,
     resources,
@@ -29,3 +31,4 @@ ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.rou
 ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
+ROUTERS += [my_account_sessions.router, interaction_consent.router]

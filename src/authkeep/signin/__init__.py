@@ -1,0 +1,1 @@
+"""Hosted sign-in pages."""
