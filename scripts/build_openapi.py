@@ -40,7 +40,7 @@ def openapi_path(route_path: str) -> str:
 
 
 def implemented() -> set[tuple[str, str]]:
-    ops = {(spec.method.lower(), openapi_path(spec.path)) for r in ROUTERS for spec in r.routes}
+    ops = {(spec.method.lower(), openapi_path(spec.path)) for r in ROUTERS if r.policy not in ("end_user", "interaction") for spec in r.routes}
     return ops | ANONYMOUS
 
 
