@@ -181,3 +181,35 @@ def test_suspended_user_is_refused(server: Server, api: httpx.Client, browser: B
     assert res.status_code == 400 and res.json()["error"] == "invalid_grant"
     res = browser.authorize(app_id, scope="openid")
     assert res.headers["location"].startswith("/sign-in")  # the session no longer counts
+
+
+def test_hostile_inputs_never_fail_the_server(server: Server, api: httpx.Client, browser: Browser) -> None:
+    app_id, secret = make_app(api, "Traditional")
+    base = server.base_url
+    answers = [
+        browser.http.get("/oidc/auth", params=[("client_id", app_id), ("client_id", app_id)]),
+        browser.http.get("/oidc/auth", params={"client_id": app_id, "scope": "openid\x00"}),
+        browser.http.get("/oidc/auth", params={"client_id": "x" * 5000}),
+        browser.http.post("/oidc/auth", json={"client_id": app_id}),
+        browser.http.post("/oidc/auth", content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"}),
+        browser.authorize(app_id, scope="openid", resource="not a uri"),
+        browser.authorize(app_id, scope="openid", response_type="token"),
+        browser.authorize(app_id, scope="openid", prompt="none login"),
+        browser.authorize(app_id, scope="openid", code_challenge="short", code_challenge_method="S256"),
+        browser.authorize(app_id, scope="profile"),
+        browser.http.get("/oidc/auth/" + "u" * 300),
+        httpx.get(f"{base}/oidc/auth/abc", headers={"cookie": "_interaction_resume=abc"}),
+        httpx.get(f"{base}/consent", headers={"cookie": "_interaction=" + "%C3" * 200}),
+        browser.http.get("/oidc/session/end", params={"id_token_hint": "a.b.c", "post_logout_redirect_uri": "x"}),
+        browser.http.post("/oidc/session/end/confirm", content=b"\x00"),
+        httpx.get(f"{base}/oidc/me", headers={"Authorization": "Bearer " + "x" * 4000}),
+        httpx.post(f"{base}/oidc/me", headers={"Authorization": "Basic abc"}),
+        httpx.post(f"{base}/oidc/token", data={"grant_type": "authorization_code", "code": "\u00e9" * 600}, auth=(app_id, secret)),
+        httpx.post(f"{base}/oidc/token", data={"grant_type": "refresh_token"}, auth=(app_id, secret)),
+        httpx.post(f"{base}/oidc/token/introspection", data={"token": "t" * 1000}, auth=(app_id, secret)),
+        httpx.get(f"{base}/api/interaction/consent", headers={"cookie": "_interaction=nope"}),
+    ]
+    for res in answers:
+        assert res.status_code < 500, (res.request.url, res.text)
+    assert answers[0].status_code == 400 and answers[5].headers["location"].startswith(CALLBACK)
+    assert query_of(answers[6].headers["location"])["error"] == "unsupported_response_type"
