@@ -131,3 +131,33 @@ def test_resource_access_token_is_limited_to_role_scopes(server: Server, api: ht
     assert set(claims) == {"jti", "sub", "iat", "exp", "scope", "client_id", "iss", "aud"}
     unknown = _refresh(server, app_id, secret, opaque.json()["refresh_token"], resource="https://other.example")
     assert unknown.json()["code"] == "oidc.invalid_target"
+
+
+def test_organization_token(server: Server, api: httpx.Client, browser: Browser) -> None:
+    tag = secrets.token_hex(4)
+    read = api.post("/api/organization-scopes", json={"name": f"read:{tag}"}).json()["id"]
+    api.post("/api/organization-scopes", json={"name": f"admin:{tag}"})
+    role = api.post("/api/organization-roles", json={"name": f"viewer-{tag}", "organizationScopeIds": [read]}).json()["id"]
+    org = api.post("/api/organizations", json={"name": f"org-{tag}"}).json()["id"]
+    user_id = make_user(api)
+    assert api.post(f"/api/organizations/{org}/users", json={"userIds": [user_id]}).status_code == 201
+    res = api.post(f"/api/organizations/{org}/users/{user_id}/roles", json={"organizationRoleIds": [role]})
+    assert res.status_code == 201, res.text
+    app_id, secret = make_app(api, "Traditional")
+    scope = f"openid offline_access urn:logto:scope:organizations read:{tag} admin:{tag}"
+    back = browser.sign_in(app_id, user_id, scope=scope, prompt="consent", resource="urn:logto:resource:organizations")
+    first = exchange(server, app_id, secret, back["code"], None).json()
+    res = _refresh(server, app_id, secret, first["refresh_token"], organization_id=org)
+    assert res.status_code == 200, res.text
+    header, claims = jwt_parts(res.json()["access_token"])
+    assert header["typ"] == "at+jwt" and claims["aud"] == f"urn:logto:organization:{org}"
+    assert claims["scope"] == f"read:{tag}" and claims["sub"] == user_id
+    other = api.post("/api/organizations", json={"name": f"other-{tag}"}).json()["id"]
+    res = _refresh(server, app_id, secret, first["refresh_token"], organization_id=other)
+    assert res.status_code == 403 and res.json()["error"] == "access_denied"
+
+    plain_app, plain_secret = make_app(api, "Traditional")
+    back = browser.sign_in(plain_app, user_id, scope="openid offline_access", prompt="consent")
+    rt = exchange(server, plain_app, plain_secret, back["code"], None).json()["refresh_token"]
+    res = _refresh(server, plain_app, plain_secret, rt, organization_id=org)
+    assert res.status_code == 403 and res.json()["error"] == "insufficient_scope"

@@ -109,7 +109,7 @@ async def check_request(conn: Any, tenant_id: str, app: dict[str, Any], params: 
         parts = urlsplit(ind)
         if not parts.scheme or parts.fragment or "#" in ind:
             raise OAuthError("invalid_target", "resource indicator must be an absolute URI")
-        if await oidc_users.resource_scopes(conn, tenant_id, "", ind) is None:
+        if ind != flow.ORG_RESOURCE and await oidc_users.resource_scopes(conn, tenant_id, "", ind) is None:
             raise OAuthError("invalid_target", "resource indicator is missing, or unknown")
     return prompts
 

@@ -20,6 +20,7 @@ from authkeep.web import json_response
 CODE = "AuthorizationCode"
 CODE_TTL_S = 60  # oidc-provider's default
 USER_APP_TYPES = ("Traditional", "SPA", "Native")
+ORG_RESOURCE = "urn:logto:resource:organizations"  # reserved: organization scopes (RFC 0001)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -45,8 +46,12 @@ async def wanted(
     oidc, names = requested(params)
     resources: dict[str, set[str]] = {}
     for ind in params.get("resource") or []:
-        found = await oidc_users.resource_scopes(conn, tenant_id, account_id, ind)
-        resources[ind] = {n for n in names if found is not None and n in found[1]}
+        if ind == ORG_RESOURCE:
+            held = (await oidc_users.organization_scopes(conn, tenant_id, account_id, None))[1]
+        else:
+            found = await oidc_users.resource_scopes(conn, tenant_id, account_id, ind)
+            held = found[1] if found is not None else set()
+        resources[ind] = {n for n in names if n in held}
     if app.get("is_third_party"):
         allowed_user, allowed_res = await oidc_users.consent_scopes(conn, tenant_id, app["id"])
         oidc = {s for s in oidc if s in ("openid", "offline_access") or s in allowed_user}

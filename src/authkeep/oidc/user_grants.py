@@ -25,6 +25,7 @@ GRACE_MS = 3000  # Logto's refreshTokenReuseInterval
 GRANT_TYPES = ("authorization_code", "refresh_token")
 _PUBLIC = ("SPA", "Native")
 _DAY = 86400
+ORG_TTL_S = 3600
 
 
 class _Replay(Exception):
@@ -62,8 +63,6 @@ async def exchange(
         raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
     if len(resources) > 1:
         raise OAuthError("invalid_target", "only a single resource indicator value is supported for this grant type")
-    if form.get("organization_id") or "urn:logto:resource:organizations" in resources:
-        raise OAuthError("invalid_target", "organization tokens are not supported for this grant type")
     name = "code" if form["grant_type"] == "authorization_code" else "refresh_token"
     if not form.get(name):
         raise OAuthError("invalid_request", f"missing required parameter '{name}'")
@@ -150,6 +149,23 @@ async def _refresh(
     _, g_res = sessions.grant_scopes(grant)
     app = await oidc_users.find_app(conn, tenant.id, client.id) or {}
     base = dict(found.payload)
+    org_id = form.get("organization_id")
+    if org_id:
+        if resources and resources != [flow.ORG_RESOURCE]:
+            raise OAuthError("invalid_target", "organization tokens for an API resource are not supported yet")
+        if "urn:logto:scope:organizations" not in held:
+            raise OAuthError(
+                "insufficient_scope", "refresh token missing required scope", 403,
+                extra={"scope": "urn:logto:scope:organizations"},
+            )  # fmt: skip
+        member, org_scopes = await oidc_users.organization_scopes(conn, tenant.id, user["id"], org_id)
+        if not member:
+            raise OAuthError("access_denied", "user is not a member of the organization", 403)
+        available = org_scopes & g_res.get(flow.ORG_RESOURCE, set())
+        org = (org_id, " ".join(s for s in asked if s in available))
+        return await _tokens(conn, tenant, app, user, base, asked, [], g_res, (found, form["refresh_token"]), note, org)
+    if flow.ORG_RESOURCE in resources:
+        raise OAuthError("invalid_request", "organization_id is required for the organizations resource")
     return await _tokens(conn, tenant, app, user, base, asked, resources, g_res, (found, form["refresh_token"]), note)
 
 
@@ -173,12 +189,18 @@ async def _tokens(
     g_res: dict[str, set[str]],
     old_rt: tuple[oidc_models.Instance, str] | None,
     note: dict[str, Any],
+    org: tuple[str, str] | None = None,
 ) -> bytes:
     oidc = [s for s in scope if s in claims.OIDC_SCOPES]
     now = clock.now_s()
     response: dict[str, Any] = {}
     types: list[str] = ["AccessToken"]
-    if resources:
+    if org is not None:  # RFC 0001: an organization token, `scope` always present
+        body_org: dict[str, Any] = {"jti": ids.token_id(), "sub": user["id"], "iat": now, "exp": now + ORG_TTL_S}
+        body_org.update(scope=org[1], client_id=app["id"], iss=tenant.issuer, aud=f"urn:logto:organization:{org[0]}")
+        response.update(access_token=_sign_at(tenant, body_org), expires_in=ORG_TTL_S)
+        granted = org[1]
+    elif resources:
         ind = resources[0]
         found = await oidc_users.resource_scopes(conn, tenant.id, user["id"], ind)
         if ind not in (base.get("resource") or []) or ind not in g_res or found is None:

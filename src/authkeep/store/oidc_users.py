@@ -13,6 +13,7 @@ from authkeep.store import tables as T
 from authkeep.store.tables_oidc import verification_records
 
 _a, _u = T.applications, T.users
+ORG_RESOURCE = "urn:logto:resource:organizations"
 
 
 async def find_app(conn: AsyncConnection, tenant_id: str, app_id: str) -> dict[str, Any] | None:
@@ -122,6 +123,13 @@ async def consent_scopes(conn: AsyncConnection, tenant_id: str, app_id: str) -> 
     resources: dict[str, set[str]] = {}
     for x in rows:
         resources.setdefault(x.indicator, set()).add(x.name)
+    cos, os_ = T.application_user_consent_organization_scopes, T.organization_scopes
+    org_rows = await conn.execute(
+        select(os_.c.name)
+        .join(cos, and_(cos.c.organization_scope_id == os_.c.id, cos.c.tenant_id == os_.c.tenant_id))
+        .where(cos.c.tenant_id == tenant_id, cos.c.application_id == app_id)
+    )
+    resources[ORG_RESOURCE] = {x.name for x in org_rows}
     return {x.user_scope for x in user}, resources
 
 
@@ -169,3 +177,27 @@ async def scope_details(
         .order_by(sc.c.name)
     )
     return {"resource": dict(found._mapping), "scopes": [dict(x._mapping) for x in rows]}
+
+
+async def organization_scopes(
+    conn: AsyncConnection, tenant_id: str, user_id: str, org_id: str | None
+) -> tuple[bool, set[str]]:
+    """(is the user a member of the organization, the organization scopes their roles there
+    hold). `org_id` None: membership of any organization and the scopes across all of them."""
+    our, ourr = T.organization_user_relations, T.organization_role_user_relations
+    orsr, os_ = T.organization_role_scope_relations, T.organization_scopes
+    member_q = select(our.c.organization_id).where(our.c.tenant_id == tenant_id, our.c.user_id == user_id)
+    if org_id is not None:
+        member_q = member_q.where(our.c.organization_id == org_id)
+    member = (await conn.execute(member_q.limit(1))).first() is not None
+    q = (
+        select(os_.c.name)
+        .select_from(
+            ourr.join(orsr, and_(orsr.c.organization_role_id == ourr.c.organization_role_id, orsr.c.tenant_id == ourr.c.tenant_id))
+            .join(os_, and_(os_.c.id == orsr.c.organization_scope_id, os_.c.tenant_id == orsr.c.tenant_id))
+        )
+        .where(ourr.c.tenant_id == tenant_id, ourr.c.user_id == user_id)
+    )
+    if org_id is not None:
+        q = q.where(ourr.c.organization_id == org_id)
+    return member, {x.name for x in await conn.execute(q)}
