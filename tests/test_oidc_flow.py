@@ -94,6 +94,11 @@ def test_traditional_app_full_flow(server: Server, api: httpx.Client, browser: B
     assert logs and logs[0]["payload"]["userId"] == user_id
     assert logs[0]["payload"]["tokenTypes"] == ["AccessToken", "IdToken", "RefreshToken"]
     assert logs[0]["payload"]["params"]["code"] == "******"
+    created = wait_logs(api, logKey="Interaction.Create", applicationId=app_id)
+    assert {e["payload"]["prompt"]["name"] for e in created} == {"login", "consent"}
+    assert created[-1]["payload"]["params"]["nonce"] == "n-1"
+    ended = wait_logs(api, logKey="Interaction.End", applicationId=app_id)
+    assert len(ended) == 2 and all(e["payload"]["userId"] == user_id for e in ended)
 
 
 def test_spa_needs_pkce(server: Server, api: httpx.Client, browser: Browser) -> None:

@@ -167,6 +167,7 @@ async def _start(conn: Any, request: Request, tenant_id: str, issuer: str, app: 
         reasons = ["login_prompt"] if "login" in prompts else ["no_session"]
         prompt = {"name": "login", "reasons": reasons, "details": {}}
         interaction = await interactions.create(conn, tenant_id, app["id"], params, prompt)
+        flow.audit(request, tenant_id, "Interaction.Create", interaction)
         response = flow.see_other(login_url(params))
         flow.set_interaction_cookies(response, interaction.uid, issuer)
         return response
@@ -180,6 +181,7 @@ async def _start(conn: Any, request: Request, tenant_id: str, issuer: str, app: 
     if "none" in prompts:
         raise OAuthError("consent_required", "prompt consent is required")
     interaction = await new_consent(conn, tenant_id, app["id"], params, session, oidc_missing, res_missing, prompts)
+    flow.audit(request, tenant_id, "Interaction.Create", interaction)
     response = flow.see_other(consent_url(app["id"]))
     flow.set_interaction_cookies(response, interaction.uid, issuer)
     return response

@@ -8,13 +8,16 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
 from starlette.responses import Response
 
 from authkeep import clock
+from authkeep.domain.logs import masked
 from authkeep.oidc import interactions, opaque, sessions
 from authkeep.oidc.claims import OIDC_SCOPES
 from authkeep.oidc.errors import OAuthError
 from authkeep.store import oidc_models, oidc_users
+from authkeep.store.logs import entry
 from authkeep.web import json_response
 
 CODE = "AuthorizationCode"
@@ -148,3 +151,23 @@ def code_redirect(params: dict[str, Any], issuer: str, code: str) -> Response:
 
 def json_error(exc: OAuthError) -> Response:
     return json_response(exc.body(), exc.status, _NO_STORE)
+
+
+def audit(request: Request, tenant_id: str, key: str, interaction: interactions.Interaction, user_id: str | None = None) -> None:
+    """`Interaction.Create` / `Interaction.End`, written after the response like the token logs."""
+    writer = getattr(request.app.state, "audit_logs", None)
+    if writer is None:
+        return
+    payload: dict[str, Any] = {
+        "result": "Success", "interactionId": interaction.uid, "applicationId": interaction.client_id,
+        "params": masked(interaction.params), "prompt": interaction.prompt,
+    }  # fmt: skip
+    if request.client:
+        payload["ip"] = request.client.host
+    if request.headers.get("user-agent"):
+        payload["userAgent"] = request.headers["user-agent"]
+    if interaction.session:
+        payload["sessionId"] = interaction.session.get("uid")
+    if user_id:
+        payload["userId"] = user_id
+    writer.add(entry(tenant_id, key, payload))

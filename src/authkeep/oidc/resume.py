@@ -85,9 +85,11 @@ async def _finish(
         prompts = flow.split_scope(params.get("prompt"))
         if grant is None or oidc_missing or res_missing or "consent" in prompts:
             await interactions.remove(conn, tenant_id, interaction.uid)
+            flow.audit(request, tenant_id, "Interaction.End", interaction, str(session.account_id))
             nxt = await authorize.new_consent(
                 conn, tenant_id, app["id"], params, session, oidc_missing, res_missing, prompts
             )
+            flow.audit(request, tenant_id, "Interaction.Create", nxt)
             response = flow.see_other(authorize.consent_url(app["id"]))
             flow.clear_interaction_cookies(response, interaction.uid, issuer)
             flow.set_interaction_cookies(response, nxt.uid, issuer)
@@ -100,6 +102,7 @@ async def _finish(
 
     code = await flow.issue_code(conn, tenant_id, params, session, grant_id)
     await interactions.remove(conn, tenant_id, interaction.uid)
+    flow.audit(request, tenant_id, "Interaction.End", interaction, str(session.account_id))
     response = flow.code_redirect(params, issuer, code)
     flow.clear_interaction_cookies(response, interaction.uid, issuer)
     if new_cookie:
