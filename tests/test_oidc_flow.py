@@ -218,3 +218,18 @@ def test_hostile_inputs_never_fail_the_server(server: Server, api: httpx.Client,
         assert res.status_code < 500, (res.request.url, res.text)
     assert answers[0].status_code == 400 and answers[5].headers["location"].startswith(CALLBACK)
     assert query_of(answers[6].headers["location"])["error"] == "unsupported_response_type"
+
+
+def test_userinfo_needs_openid_and_a_live_token(server: Server, api: httpx.Client) -> None:
+    from tests.end_user import user_access_token
+
+    app_id, _ = make_app(api, "SPA")
+    user_id = make_user(api, customData={"k": 1})
+    res = userinfo(server, user_access_token(server, user_id, app_id, "profile"))
+    assert res.status_code == 403 and res.json()["error"] == "insufficient_scope"
+    res = userinfo(server, user_access_token(server, user_id, app_id, "openid custom_data roles identities"))
+    assert res.status_code == 200
+    assert res.json() == {"sub": user_id, "custom_data": {"k": 1}, "roles": [], "identities": {}, "sso_identities": []}
+    assert userinfo(server, user_access_token(server, user_id, app_id, "openid", ttl_s=-1)).status_code == 401
+    res = httpx.get(f"{server.base_url}/oidc/me")
+    assert res.status_code == 401 and res.headers["www-authenticate"].startswith("Bearer realm=")

@@ -160,13 +160,14 @@ async def authorization(request: Request) -> Response:
 
 async def _start(conn: Any, request: Request, tenant_id: str, issuer: str, app: dict[str, Any], params: dict[str, Any]) -> Response:
     prompts = await check_request(conn, tenant_id, app, params)
-    session = None if "login" in prompts else await live_session(conn, tenant_id, request.cookies.get(sessions.COOKIE))
-    if session is None:
+    session = await live_session(conn, tenant_id, request.cookies.get(sessions.COOKIE))
+    if session is None or "login" in prompts:
         if "none" in prompts:
             raise OAuthError("login_required", "End-User authentication is required")
         reasons = ["login_prompt"] if "login" in prompts else ["no_session"]
         prompt = {"name": "login", "reasons": reasons, "details": {}}
-        interaction = await interactions.create(conn, tenant_id, app["id"], params, prompt)
+        ref = None if session is None else {"id": session.id, "uid": session.payload.get("uid"), "accountId": session.account_id}
+        interaction = await interactions.create(conn, tenant_id, app["id"], params, prompt, session=ref)
         flow.audit(request, tenant_id, "Interaction.Create", interaction)
         response = flow.see_other(login_url(params))
         flow.set_interaction_cookies(response, interaction.uid, issuer)

@@ -46,7 +46,8 @@ async def userinfo(request: Request) -> Response:
             return _failure(tenant.issuer)
         scopes = set(str(found.payload.get("scope") or "").split())
         if "openid" not in scopes:
-            return _failure(tenant.issuer, "access token missing 'openid' scope")
+            exc = OAuthError("insufficient_scope", "access token missing openid scope", 403)
+            return Response(orjson.dumps(exc.body()), status_code=403, media_type="application/json; charset=utf-8", headers=_HEADERS)
         user = await oidc_users.find_user(conn, tenant.id, found.account_id)
         if user is None or user["is_suspended"]:
             return _failure(tenant.issuer)
