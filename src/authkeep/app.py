@@ -28,7 +28,16 @@ from authkeep.errors import LogtoError
 from authkeep.hooks import worker as hook_worker
 from authkeep.logsafe import ErrorGuard
 from authkeep.logsafe import install as install_safe_logging
-from authkeep.oidc import authorize, discovery, end_session, resume, revocation, token, userinfo
+from authkeep.oidc import (
+    authorize,
+    discovery,
+    end_session,
+    resume,
+    revocation,
+    sweeper,
+    token,
+    userinfo,
+)
 from authkeep.oidc.errors import OAuthError
 from authkeep.oidc.interactions import InteractionLookup
 from authkeep.oidc.user_tokens import UserTokenLookup
@@ -148,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.authkeep = state
         app.state.hook_worker = hook_worker.start(state.db, state.box)
         app.state.audit_logs = LogWriter(state.db)
+        app.state.oidc_sweeper = sweeper.start(state.db)
         # Everything built so far lives as long as the process: keep it out of full collections,
         # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
         gc.collect()
@@ -156,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await hook_worker.stop(app.state.hook_worker)
+            await sweeper.stop(app.state.oidc_sweeper)
             await app.state.audit_logs.close()
             await state.db.dispose()
 
