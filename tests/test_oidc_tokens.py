@@ -161,3 +161,17 @@ def test_organization_token(server: Server, api: httpx.Client, browser: Browser)
     rt = exchange(server, plain_app, plain_secret, back["code"], None).json()["refresh_token"]
     res = _refresh(server, plain_app, plain_secret, rt, organization_id=org)
     assert res.status_code == 403 and res.json()["error"] == "insufficient_scope"
+
+
+def test_client_authentication_styles(server: Server, api: httpx.Client, browser: Browser) -> None:
+    app_id, secret = make_app(api, "Traditional")
+    assert secret is not None
+    back = browser.sign_in(app_id, make_user(api), scope="openid")
+    form = {"grant_type": "authorization_code", "code": back["code"], "redirect_uri": "http://127.0.0.1:9/callback"}
+    res = httpx.post(f"{server.base_url}/oidc/token", data={**form, "client_id": app_id})
+    assert res.status_code == 401 and res.json()["error"] == "invalid_client"  # a Traditional app needs its secret
+    res = httpx.post(f"{server.base_url}/oidc/token", data={**form, "client_id": app_id, "client_secret": secret})
+    assert res.status_code == 200, res.text
+    spa, _ = make_app(api, "SPA")
+    res = httpx.post(f"{server.base_url}/oidc/token", data={**form, "client_id": spa, "client_secret": "x"})
+    assert res.status_code == 401  # a public client sends no secret
