@@ -28,7 +28,16 @@ from authkeep.errors import LogtoError
 from authkeep.hooks import worker as hook_worker
 from authkeep.logsafe import ErrorGuard
 from authkeep.logsafe import install as install_safe_logging
-from authkeep.oidc import discovery, token
+from authkeep.oidc import (
+    authorize,
+    discovery,
+    end_session,
+    resume,
+    revocation,
+    sweeper,
+    token,
+    userinfo,
+)
 from authkeep.oidc.errors import OAuthError
 from authkeep.oidc.interactions import InteractionLookup
 from authkeep.oidc.user_tokens import UserTokenLookup
@@ -87,6 +96,13 @@ def _oidc_router() -> Router:
             ExactRoute("/.well-known/oauth-authorization-server", discovery.openid_configuration, methods=["GET"]),
             ExactRoute("/jwks", discovery.jwks, methods=["GET"]),
             ExactRoute("/token", token.token_endpoint, methods=["POST"]),
+            ExactRoute("/auth", authorize.authorization, methods=["GET", "POST"]),
+            ExactRoute("/auth/{uid}", resume.resume, methods=["GET"]),
+            ExactRoute("/me", userinfo.userinfo, methods=["GET", "POST"]),
+            ExactRoute("/token/revocation", revocation.revocation, methods=["POST"]),
+            ExactRoute("/token/introspection", revocation.introspection, methods=["POST"]),
+            ExactRoute("/session/end", end_session.end_session, methods=["GET", "POST"]),
+            ExactRoute("/session/end/confirm", end_session.confirm, methods=["POST"]),
         ],
         default=_oidc_not_found,
     )
@@ -142,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.authkeep = state
         app.state.hook_worker = hook_worker.start(state.db, state.box)
         app.state.audit_logs = LogWriter(state.db)
+        app.state.oidc_sweeper = sweeper.start(state.db)
         # Everything built so far lives as long as the process: keep it out of full collections,
         # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
         gc.collect()
@@ -150,12 +167,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await hook_worker.stop(app.state.hook_worker)
+            await sweeper.stop(app.state.oidc_sweeper)
             await app.state.audit_logs.close()
             await state.db.dispose()
 
     return Starlette(
         routes=[
             Mount("/oidc", app=_oidc_router()),
+            Route("/consent", resume.consent_route, methods=["GET"]),
             _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
             Mount("/console", app=console_app),
             *signin_routes,

@@ -15,7 +15,9 @@ from authkeep.api import (
     domains,
     email_templates,
     hooks,
+    interaction_consent,
     logs,
+    my_account_sessions,
     one_time_tokens,
     organizations,
     resources,
@@ -40,3 +42,4 @@ ROUTERS += [hooks.router, logs.router, dashboard.router]
 ROUTERS += [*account.ROUTERS, verifications.router]
 ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.router]
 ROUTERS += [user_assets.router, cimd.router]
+ROUTERS += [my_account_sessions.router, interaction_consent.router]

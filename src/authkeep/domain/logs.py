@@ -8,7 +8,7 @@ from typing import Any
 MASKED = "******"
 SECRET_PARAMS = frozenset(
     {"client_secret", "refresh_token", "token", "password", "one_time_token", "google_one_tap_credential",
-     "client_assertion", "subject_token", "actor_token", "code_verifier"}
+     "client_assertion", "subject_token", "actor_token", "code_verifier", "code"}
 )  # fmt: skip
 GRANTS = {
     "authorization_code": "AuthorizationCode",
@@ -37,10 +37,12 @@ def token_log(note: dict[str, Any], ip: str | None, user_agent: str | None, erro
         payload["userAgent"] = user_agent
     if note.get("applicationId"):
         payload["applicationId"] = note["applicationId"]
+    if note.get("userId"):
+        payload["userId"] = note["userId"]
     if params:
         payload["params"] = masked(params)
     if error is None:
-        payload["tokenTypes"] = ["AccessToken"]
+        payload["tokenTypes"] = note.get("tokenTypes") or ["AccessToken"]
         if note.get("scope"):
             payload["scope"] = note["scope"]
     if note.get("secret"):

@@ -6,22 +6,33 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from authkeep.oidc.claims import CLAIMS_SUPPORTED, OIDC_SCOPES
 from authkeep.state import AppState
 
 
 def discovery_document(issuer: str) -> dict[str, object]:
     return {
         "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/auth",
         "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/me",
         "jwks_uri": f"{issuer}/jwks",
-        "grant_types_supported": ["client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "response_types_supported": ["none"],
+        "end_session_endpoint": f"{issuer}/session/end",
+        "revocation_endpoint": f"{issuer}/token/revocation",
+        "introspection_endpoint": f"{issuer}/token/introspection",
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["ES384"],
         "claims_parameter_supported": False,
+        "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
-        "scopes_supported": [],
+        "scopes_supported": list(OIDC_SCOPES),
+        "claims_supported": CLAIMS_SUPPORTED,
         "claim_types_supported": ["normal"],
     }
 

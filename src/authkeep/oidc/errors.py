@@ -19,15 +19,23 @@ _MESSAGES = {
 
 
 class OAuthError(Exception):
-    def __init__(self, error: str, description: str, status: int = 400, www_authenticate: str | None = None) -> None:
+    def __init__(
+        self,
+        error: str,
+        description: str,
+        status: int = 400,
+        www_authenticate: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"{error}: {description}")
         self.error = error
         self.description = description
         self.status = status
         self.www_authenticate = www_authenticate
+        self.extra = extra or {}  # more members of the body (invalid_scope's `scope`)
 
     def body(self, parse_error: bool = True) -> dict[str, Any]:
-        raw = {"error": self.error, "error_description": self.description}
+        raw = {"error": self.error, "error_description": self.description, **self.extra}
         if not parse_error:
             return raw
         message = _MESSAGES.get(self.error, f"An OIDC error occurred: oidc.{self.error}.")

@@ -1,4 +1,4 @@
-"""POST /oidc/token: the client_credentials grant (RFC 6749 §4.4) with resource indicators
+"""POST /oidc/token: the user grants (oidc/user_grants.py) and the client_credentials grant (RFC 6749 §4.4) with resource indicators
 (RFC 8707), issuing ES384 `at+jwt` access tokens (RFC 9068) as Logto does (logto-facts §4)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from authkeep import clock, ids
 from authkeep.domain.logs import token_log
+from authkeep.oidc import user_grants
 from authkeep.oidc.client_auth import read_credentials, verify_secret
 from authkeep.oidc.errors import OAuthError
 from authkeep.state import AppState, TenantState
@@ -25,7 +26,10 @@ _HEADERS = {
     "Access-Control-Expose-Headers": "WWW-Authenticate",
 }
 _MAX_BODY = 56 * 1024
-_SINGLE = ("grant_type", "scope", "organization_id", "client_id", "client_secret")
+_SINGLE = (
+    "grant_type", "scope", "organization_id", "client_id", "client_secret", "code", "code_verifier", "redirect_uri",
+    "refresh_token",
+)  # fmt: skip
 
 
 def _error_response(exc: OAuthError, parse_error: bool) -> Response:
@@ -216,6 +220,8 @@ async def handle(request: Request, state: AppState, tenant: TenantState, note: d
     if not grant_type:
         raise OAuthError("invalid_request", "missing required parameter 'grant_type'")
     if grant_type != "client_credentials":
+        if grant_type in user_grants.GRANT_TYPES:
+            return await user_grants.exchange(state, tenant, client, form, resources, note)
         raise OAuthError("unsupported_grant_type", "unsupported grant_type requested")
     if client.type != "MachineToMachine":
         raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
