@@ -64,6 +64,9 @@ class Settings:
     log_level: str = "info"
     database_pool_size: int = 8
     listen_database_url: str | None = None
+    metrics: bool = True
+    metrics_allow: str = "127.0.0.0/8,::1/128"
+    metrics_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,4 +118,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         listen_database_url=normalize_database_url(env["AUTHKEEP_LISTEN_DATABASE_URL"])
         if env.get("AUTHKEEP_LISTEN_DATABASE_URL")
         else None,
+        metrics=_bool(env.get("AUTHKEEP_METRICS"), True),
+        metrics_allow=env.get("AUTHKEEP_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        metrics_token=env.get("AUTHKEEP_METRICS_TOKEN") or None,
     )

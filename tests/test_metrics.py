@@ -1,0 +1,203 @@
+"""/metrics over HTTP: names and labels, counts that move, route templates, access control, no
+secrets in labels, and two workers' counts summed in one scrape (docs/operations.md, "Metrics")."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import fresh_server
+from tests.server import MGMT, Server
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def scrape(server: Server, **headers: str) -> str:
+    res = httpx.get(f"{server.base_url}/metrics", headers=headers)
+    assert res.status_code == 200, res.text
+    assert res.headers["content-type"].startswith("text/plain; version=")
+    return res.text
+
+
+def samples(text: str) -> Samples:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    return found.get((name, frozenset(labels.items())), 0.0)
+
+
+def requests(found: Samples, route: str, status: str, method: str = "GET") -> float:
+    return value(found, "authkeep_http_requests_total", method=method, route=route, status=status)
+
+
+@pytest.fixture(scope="module")
+def srv(own_server: Server) -> Server:
+    return own_server
+
+
+@pytest.fixture(scope="module")
+def headers(srv: Server) -> dict[str, str]:
+    return {"Authorization": f"Bearer {srv.token()}"}
+
+
+def test_names_types_and_labels(srv: Server, headers: dict[str, str]) -> None:
+    httpx.get(f"{srv.base_url}/api/applications", headers=headers)
+    families = {f.name: f for f in text_string_to_metric_families(scrape(srv))}
+    kinds = {name: families[name].type for name in families if name.startswith("authkeep_")}
+    assert kinds == {
+        "authkeep_http_requests": "counter",
+        "authkeep_http_request_duration_seconds": "histogram",
+        "authkeep_tokens_issued": "counter",
+        "authkeep_rate_limit_rejections": "counter",
+        "authkeep_response_cache_lookups": "counter",
+        "authkeep_db_pool_connections": "gauge",
+        "authkeep_hook_delivery_lag_seconds": "gauge",
+    }
+    labels = {name: {frozenset(s.labels) for s in families[name].samples} for name in kinds}
+    assert labels["authkeep_http_requests"] == {frozenset({"method", "route", "status"})}
+    assert frozenset({"method", "route", "le"}) in labels["authkeep_http_request_duration_seconds"]
+    assert labels["authkeep_tokens_issued"] == {frozenset({"grant_type"})}
+    assert labels["authkeep_rate_limit_rejections"] == {frozenset({"scope"})}
+    assert labels["authkeep_response_cache_lookups"] == {frozenset({"result"})}
+    pools = {(s.labels["pool"], s.labels["state"]) for s in families["authkeep_db_pool_connections"].samples}
+    assert {("engine", "in_use"), ("engine", "idle"), ("engine", "max")} <= pools
+    if srv.backend == "postgres":  # the raw asyncpg pool of hot reads opens on the first token check
+        assert ("reads", "max") in pools
+    assert labels["authkeep_hook_delivery_lag_seconds"] == {frozenset()}
+
+
+def test_counts_move(srv: Server, headers: dict[str, str]) -> None:
+    before = samples(scrape(srv))
+    for _ in range(3):
+        assert httpx.get(f"{srv.base_url}/api/applications", headers=headers).status_code == 200
+    srv.token()
+    after = samples(scrape(srv))
+    assert requests(after, "/api/applications", "200") - requests(before, "/api/applications", "200") == 3
+    hist = "authkeep_http_request_duration_seconds_count"
+    route = {"method": "GET", "route": "/api/applications"}
+    assert value(after, hist, **route) - value(before, hist, **route) == 3
+    total = "authkeep_http_request_duration_seconds_sum"
+    assert value(after, total, **route) > value(before, total, **route)
+    lookups = "authkeep_response_cache_lookups_total"
+    moved = sum(value(after, lookups, result=r) - value(before, lookups, result=r) for r in ("hit", "miss"))
+    assert moved == 3
+    assert value(after, lookups, result="hit") - value(before, lookups, result="hit") >= 2
+    tokens = "authkeep_tokens_issued_total"
+    assert value(after, tokens, grant_type="client_credentials") - value(before, tokens, grant_type="client_credentials") == 1
+    assert requests(after, "/oidc/token", "200", "POST") - requests(before, "/oidc/token", "200", "POST") == 1
+
+
+def test_routes_are_templates_not_ids(srv: Server, headers: dict[str, str]) -> None:
+    ids = [secrets.token_hex(8) for _ in range(4)]
+    assert httpx.get(f"{srv.base_url}/api/users/{ids[0]}", headers=headers).status_code == 404
+    assert httpx.get(f"{srv.base_url}/api/roles/{ids[1]}/scopes", headers=headers).status_code == 404
+    assert httpx.get(f"{srv.base_url}/api/{ids[2]}", headers=headers).status_code == 404
+    assert httpx.get(f"{srv.base_url}/{ids[3]}").status_code == 404
+    assert httpx.request("PROPFIND", f"{srv.base_url}/api/status").status_code == 405
+    text = scrape(srv)
+    found = samples(text)
+    assert requests(found, "/api/users/{userId}", "404") >= 1
+    assert requests(found, "/api/roles/{id}/scopes", "404") >= 1
+    assert requests(found, "/api/*", "404") >= 1
+    assert requests(found, "(unmatched)", "404") >= 1
+    assert requests(found, "/api/status", "405", method="OTHER") >= 1
+    assert not any(i in text for i in ids) and "PROPFIND" not in text
+
+
+def test_no_secret_or_token_in_any_label(srv: Server) -> None:
+    form = {"grant_type": "client_credentials", "resource": MGMT, "scope": "all"}
+    res = httpx.post(f"{srv.base_url}/oidc/token", data=form, auth=(srv.client_id, srv.client_secret))
+    token = res.json()["access_token"]
+    wrong = secrets.token_urlsafe(18)
+    assert httpx.post(f"{srv.base_url}/oidc/token", data=form, auth=(srv.client_id, wrong)).status_code == 401
+    odd = {**form, "grant_type": "x" + secrets.token_hex(6)}
+    httpx.post(f"{srv.base_url}/oidc/token", data=odd, auth=(srv.client_id, srv.client_secret))
+    httpx.get(f"{srv.base_url}/api/applications", headers={"Authorization": f"Bearer {token}"})
+    text = scrape(srv)
+    for secret in (srv.client_secret, wrong, token, token[:20], srv.secret_key, odd["grant_type"]):
+        assert secret not in text
+    grants = {s.labels["grant_type"] for f in text_string_to_metric_families(text) for s in f.samples
+              if f.name == "authkeep_tokens_issued"}
+    assert grants <= {"client_credentials", "other"}
+
+
+def test_a_request_relayed_by_a_local_proxy_is_not_local(srv: Server) -> None:
+    for header in ({"X-Forwarded-For": "127.0.0.1"}, {"X-Forwarded-For": "203.0.113.7"}, {"Via": "1.1 proxy"},
+                   {"Forwarded": "for=127.0.0.1"}, {"X-Real-IP": "127.0.0.1"}):
+        assert httpx.get(f"{srv.base_url}/metrics", headers=header).status_code == 403, header
+
+
+def test_bearer_secret_and_allow_list_and_rejections_counted() -> None:
+    secret = secrets.token_urlsafe(24)
+    env = {"AUTHKEEP_METRICS_ALLOW": "none", "AUTHKEEP_METRICS_TOKEN": secret, "AUTHKEEP_TOKEN_RATE_LIMIT": "2/minute"}
+    with fresh_server("sqlite", env) as server:
+        url = f"{server.base_url}/metrics"
+        assert httpx.get(url).status_code == 403
+        assert httpx.get(url, headers={"Authorization": f"Bearer {secret}x"}).status_code == 403
+        assert httpx.get(url, headers={"Authorization": secret}).status_code == 403
+        form = {"grant_type": "client_credentials", "resource": MGMT, "scope": "all"}
+        auth = (server.client_id, server.client_secret)
+        codes = [httpx.post(f"{server.base_url}/oidc/token", data=form, auth=auth).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        text = scrape(server, Authorization=f"Bearer {secret}")
+        assert secret not in text
+        found = samples(text)
+        assert value(found, "authkeep_rate_limit_rejections_total", scope="token") == 1
+        assert value(found, "authkeep_tokens_issued_total", grant_type="client_credentials") == 2
+        assert requests(found, "/oidc/token", "429", "POST") == 1
+        assert requests(found, "/metrics", "403") == 3
+
+
+def test_off() -> None:
+    with fresh_server("sqlite", {"AUTHKEEP_METRICS": "off"}) as server:
+        assert httpx.get(f"{server.base_url}/metrics").status_code == 404
+
+
+def _per_worker(folder: Path, route: str) -> dict[str, float]:
+    """Requests to `route` each worker wrote to its own file (prometheus-client's format)."""
+    counts: dict[str, float] = {}
+    for path in folder.glob("counter_*.db"):
+        for key, val, _ts, _pos in MmapedDict.read_all_values_from_file(str(path)):
+            if '"authkeep_http_requests_total"' in key and f'"route": "{route}"' in key:
+                pid = path.stem.split("_", 1)[1]
+                counts[pid] = counts.get(pid, 0.0) + val
+    return counts
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_workers_are_summed(backend: str) -> None:
+    with fresh_server(backend, {"AUTHKEEP_WORKERS": "2"}) as server:
+        assert server.proc is not None
+        (folder,) = Path(tempfile.gettempdir()).glob(f"authkeep-metrics-{server.proc.pid}-*")
+
+        deadline = time.monotonic() + 30  # the server answers once one worker is up; wait for both
+        while len(list(folder.glob("gauge_livesum_*.db"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+        def hit(_: int) -> int:  # a new connection each time, so both workers take some
+            return httpx.get(f"{server.base_url}/api/status").status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(5):
+                assert set(pool.map(hit, range(40))) == {204}
+                per_worker = _per_worker(folder, "/api/status")
+                if len(per_worker) == 2:
+                    break
+        assert len(per_worker) == 2 and all(per_worker.values()), per_worker
+        for _ in range(4):  # whichever worker answers the scrape reports both
+            found = samples(scrape(server))
+            assert requests(found, "/api/status", "204") == sum(per_worker.values()) >= 40
+    assert not folder.exists()
