@@ -166,20 +166,24 @@ def test_off() -> None:
         assert httpx.get(f"{server.base_url}/metrics").status_code == 404
 
 
-def _per_worker(folder: Path, route: str) -> dict[str, float]:
-    """Requests to `route` each worker wrote to its own file (prometheus-client's format)."""
+def _per_worker(folder: Path, files: str, *parts: str) -> dict[str, float]:
+    """Per worker pid, the values it wrote to its own file whose key holds every one of `parts`."""
     counts: dict[str, float] = {}
-    for path in folder.glob("counter_*.db"):
+    for path in folder.glob(files):
         for key, val, _ts, _pos in MmapedDict.read_all_values_from_file(str(path)):
-            if '"authkeep_http_requests_total"' in key and f'"route": "{route}"' in key:
-                pid = path.stem.split("_", 1)[1]
+            if all(part in key for part in parts):
+                pid = path.stem.rsplit("_", 1)[1]
                 counts[pid] = counts.get(pid, 0.0) + val
     return counts
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_two_workers_are_summed(backend: str) -> None:
-    with fresh_server(backend, {"AUTHKEEP_WORKERS": "2"}) as server:
+def _status_requests(folder: Path) -> dict[str, float]:
+    return _per_worker(folder, "counter_*.db", '"authkeep_http_requests_total"', '"route": "/api/status"')
+
+
+def test_two_workers_are_summed() -> None:
+    """PostgreSQL, the production path with several workers (the summing does not depend on it)."""
+    with fresh_server("postgres", {"AUTHKEEP_WORKERS": "2"}) as server:
         assert server.proc is not None
         (folder,) = Path(tempfile.gettempdir()).glob(f"authkeep-metrics-{server.proc.pid}-*")
 
@@ -190,14 +194,23 @@ def test_two_workers_are_summed(backend: str) -> None:
         def hit(_: int) -> int:  # a new connection each time, so both workers take some
             return httpx.get(f"{server.base_url}/api/status").status_code
 
+        sent = 0
         with ThreadPoolExecutor(8) as pool:
             for _ in range(5):
                 assert set(pool.map(hit, range(40))) == {204}
-                per_worker = _per_worker(folder, "/api/status")
-                if len(per_worker) == 2:
+                sent += 40
+                time.sleep(1.5)  # each worker writes its counts to its file every second (FLUSH_EVERY)
+                if len(_status_requests(folder)) == 2:
                     break
+        per_worker = _status_requests(folder)
         assert len(per_worker) == 2 and all(per_worker.values()), per_worker
-        for _ in range(4):  # whichever worker answers the scrape reports both
+        assert sum(per_worker.values()) >= sent
+        for _ in range(4):  # whichever worker answers the scrape reports both workers' requests
             found = samples(scrape(server))
-            assert requests(found, "/api/status", "204") == sum(per_worker.values()) >= 40
+            assert requests(found, "/api/status", "204") == sum(per_worker.values())
+        # Gauges: each worker's pool, summed over the live workers.
+        pools = _per_worker(folder, "gauge_livesum_*.db", '"authkeep_db_pool_connections"', '"pool": "engine"',
+                            '"state": "max"')
+        assert len(pools) == 2 and all(pools.values()), pools
+        assert value(found, "authkeep_db_pool_connections", pool="engine", state="max") == sum(pools.values())
     assert not folder.exists()

@@ -51,12 +51,12 @@ class ResponseCache:
             expires, made_at, body, headers = item
             if made_at == token and expires >= time.monotonic():
                 self._items.move_to_end(key)
-                metrics.CACHE_HIT.inc()
+                metrics.CACHE_HIT.n += 1
                 response = Response(body)
                 response.raw_headers = list(headers)
                 return response, None
             self._evict(key)
-        metrics.CACHE_MISS.inc()
+        metrics.CACHE_MISS.n += 1
         return None, (families, token)
 
     def put(self, key: Key, token: Token, response: Response) -> None:

@@ -2,8 +2,9 @@
 
 The middleware labels a request with its route *template* (`/api/users/{userId}`), looked up by
 the identity of the route Starlette matched (`scope["route"]`), so ids in paths never become
-label values. Label children are cached per (route, method, status): a request costs two
-`perf_counter` calls, a dict lookup, one counter increment and one histogram observation.
+label values. A request only adds to plain counters per (route, method, status); they reach the
+Prometheus metrics at `metrics.flush()`: before each scrape, and with several workers every second
+in each worker (a scrape may miss up to a second of the other workers' requests).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import ipaddress
 import logging
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -38,6 +40,8 @@ from authkeep.clock import now_ms
 from authkeep.store import hooks as hook_store
 
 log = logging.getLogger("authkeep.metrics")
+perf_counter = time.perf_counter
+_BOUNDS = metrics.LATENCY_BUCKETS
 
 UNMATCHED = "(unmatched)"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -54,7 +58,6 @@ TOKEN_PATH = "/oidc/token"
 _MAX_TOKEN_BODY = 64 * 1024
 _FORWARDED = (b"forwarded", b"x-forwarded-for", b"x-real-ip", b"via")
 HOOK_LAG_TTL = 5.0  # seconds a hook-lag reading is reused: scrapes never load the database
-POOL_TICK = 5.0  # seconds between pool readings of every worker (multiprocess mode)
 
 
 def route_templates(routes: Iterable[Any], prefix: str = "") -> dict[int, str]:
@@ -74,13 +77,16 @@ class MetricsMiddleware:
     def __init__(self, app: Any, routes: Iterable[Any]) -> None:
         self.app = app
         self.templates = route_templates(routes)
+        # Per (route, method, status): [requests, seconds, per-bucket counts] since the last flush.
+        self.pending: dict[tuple[str, str, int], list[Any]] = {}
         self.children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        metrics.FLUSHERS.append(self.flush)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started = perf_counter()
         status = 500
         body: list[bytes] | None = None
 
@@ -96,22 +102,31 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, sending)
         finally:
+            elapsed = perf_counter() - started
             route = scope.get("route")
-            label = UNMATCHED if route is None else self.templates.get(id(route), UNMATCHED)
-            method = scope["method"]
-            key = (label, method, status)
-            child = self.children.get(key)
-            if child is None:
-                child = self.children[key] = self._child(*key)
-            child[0].inc()
-            child[1].observe(time.perf_counter() - started)
+            key = (UNMATCHED if route is None else self.templates.get(id(route), UNMATCHED), scope["method"], status)
+            tally = self.pending.get(key)
+            if tally is None:
+                tally = self.pending[key] = [0, 0.0, [0] * (len(_BOUNDS) + 1)]
+            tally[0] += 1
+            tally[1] += elapsed
+            tally[2][bisect_left(_BOUNDS, elapsed)] += 1
             if body is not None and status == 200:
                 metrics.TOKENS.labels(grant_type(scope, b"".join(body))).inc()
 
-    @staticmethod
-    def _child(route: str, method: str, status: int) -> tuple[Any, Any]:
-        method = method if method in METHODS else "OTHER"  # any token is a valid method: bound it
-        return metrics.REQUESTS.labels(method, route, str(status)), metrics.LATENCY.labels(method, route)
+    def flush(self) -> None:
+        pending, self.pending = self.pending, {}
+        for key, (n, seconds, buckets) in pending.items():
+            child = self.children.get(key)
+            if child is None:
+                route, method, status = key
+                method = method if method in METHODS else "OTHER"  # any token is a valid method: bound it
+                child = self.children[key] = (
+                    metrics.REQUESTS.labels(method, route, str(status)),
+                    metrics.LATENCY.labels(method, route),
+                )
+            child[0].inc(n)
+            metrics.add_observations(child[1], seconds, buckets)
 
     def __repr__(self) -> str:
         return "MetricsMiddleware"
@@ -239,6 +254,7 @@ async def metrics_endpoint(request: Request) -> Response:
     if not allowed(request.scope, request.app.state.metrics_networks, settings.metrics_token):
         return PlainTextResponse("Forbidden\n", 403)
     db = request.app.state.authkeep.db
+    metrics.flush()
     read_pools(db)
     await HOOK_LAG.refresh(db)
     return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
@@ -249,14 +265,17 @@ async def metrics_endpoint(request: Request) -> Response:
 
 async def _tick(db: Any) -> None:
     while True:
-        with contextlib.suppress(Exception):
+        try:
+            metrics.flush()
             read_pools(db)
-        await asyncio.sleep(POOL_TICK)
+        except Exception as exc:  # noqa: BLE001 - counting must never stop the worker
+            log.warning("metrics flush failed: %s", type(exc).__name__)
+        await asyncio.sleep(metrics.FLUSH_EVERY)
 
 
 def start(app: Any, db: Any) -> None:
-    """Per worker: parse the allow-list once; with several workers, keep this worker's pool
-    readings fresh, since a scrape is answered by one worker only."""
+    """Per worker: parse the allow-list once; with several workers, flush this worker's counts
+    and pool readings every second, since a scrape is answered by one worker only."""
     app.state.metrics_networks = networks(app.state.authkeep.settings.metrics_allow)
     app.state.metrics_tick = asyncio.get_running_loop().create_task(_tick(db)) if metrics.MULTIPROC else None
 
@@ -267,5 +286,6 @@ async def stop(app: Any) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    metrics.flush()  # a stopping worker's last counts stay in its file
     if metrics.MULTIPROC:
         multiprocess.mark_process_dead(os.getpid())  # drops this worker's gauges from the sums
