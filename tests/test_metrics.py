@@ -4,6 +4,8 @@ secrets in labels, and two workers' counts summed in one scrape (docs/operations
 from __future__ import annotations
 
 import secrets
+import shutil
+import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -142,12 +144,20 @@ def test_a_request_relayed_by_a_local_proxy_is_not_local(srv: Server) -> None:
 
 def test_bearer_secret_and_allow_list_and_rejections_counted() -> None:
     secret = secrets.token_urlsafe(24)
-    env = {"AUTHKEEP_METRICS_ALLOW": "none", "AUTHKEEP_METRICS_TOKEN": secret, "AUTHKEEP_TOKEN_RATE_LIMIT": "2/minute"}
+    env = {
+        "AUTHKEEP_METRICS_ALLOW": "203.0.113.0/24",
+        "AUTHKEEP_METRICS_TOKEN": secret,
+        "AUTHKEEP_TOKEN_RATE_LIMIT": "2/minute",
+    }
     with fresh_server("sqlite", env) as server:
         url = f"{server.base_url}/metrics"
-        assert httpx.get(url).status_code == 403
+        assert httpx.get(url).status_code == 403  # loopback is no longer listed
         assert httpx.get(url, headers={"Authorization": f"Bearer {secret}x"}).status_code == 403
         assert httpx.get(url, headers={"Authorization": secret}).status_code == 403
+        # uvicorn takes the client address from X-Forwarded-For sent by a proxy on 127.0.0.1
+        assert httpx.get(url, headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 403
+        assert httpx.get(url, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 200
+        assert httpx.get(url, headers={"Authorization": f"bearer {secret}"}).status_code == 200
         form = {"grant_type": "client_credentials", "resource": MGMT, "scope": "all"}
         auth = (server.client_id, server.client_secret)
         codes = [httpx.post(f"{server.base_url}/oidc/token", data=form, auth=auth).status_code for _ in range(3)]
@@ -158,7 +168,7 @@ def test_bearer_secret_and_allow_list_and_rejections_counted() -> None:
         assert value(found, "authkeep_rate_limit_rejections_total", scope="token") == 1
         assert value(found, "authkeep_tokens_issued_total", grant_type="client_credentials") == 2
         assert requests(found, "/oidc/token", "429", "POST") == 1
-        assert requests(found, "/metrics", "403") == 3
+        assert requests(found, "/metrics", "403") == 4
 
 
 def test_off() -> None:
@@ -183,8 +193,19 @@ def _status_requests(folder: Path) -> dict[str, float]:
 
 def test_two_workers_are_summed() -> None:
     """PostgreSQL, the production path with several workers (the summing does not depend on it)."""
+    exited = subprocess.Popen(["true"])
+    exited.wait()
+    stale = Path(tempfile.mkdtemp(prefix=f"authkeep-metrics-{exited.pid}-"))  # as a killed server leaves
+    try:
+        _two_workers(stale)
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _two_workers(stale: Path) -> None:
     with fresh_server("postgres", {"AUTHKEEP_WORKERS": "2"}) as server:
         assert server.proc is not None
+        assert not stale.exists()  # removed at start
         (folder,) = Path(tempfile.gettempdir()).glob(f"authkeep-metrics-{server.proc.pid}-*")
 
         deadline = time.monotonic() + 30  # the server answers once one worker is up; wait for both

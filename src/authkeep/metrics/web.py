@@ -104,7 +104,10 @@ class MetricsMiddleware:
         finally:
             elapsed = perf_counter() - started
             route = scope.get("route")
-            key = (UNMATCHED if route is None else self.templates.get(id(route), UNMATCHED), scope["method"], status)
+            method = scope["method"]
+            if method not in METHODS:  # any token is a valid method: bound the label
+                method = "OTHER"
+            key = (UNMATCHED if route is None else self.templates.get(id(route), UNMATCHED), method, status)
             tally = self.pending.get(key)
             if tally is None:
                 tally = self.pending[key] = [0, 0.0, [0] * (len(_BOUNDS) + 1)]
@@ -120,7 +123,6 @@ class MetricsMiddleware:
             child = self.children.get(key)
             if child is None:
                 route, method, status = key
-                method = method if method in METHODS else "OTHER"  # any token is a valid method: bound it
                 child = self.children[key] = (
                     metrics.REQUESTS.labels(method, route, str(status)),
                     metrics.LATENCY.labels(method, route),
@@ -177,8 +179,8 @@ def allowed(scope: Any, nets: tuple[Any, ...], token: str | None) -> bool:
     carries a forwarding header is not local: a proxy on this host relayed it."""
     headers = scope["headers"]
     if token:
-        given = next((v for k, v in headers if k == b"authorization"), b"")
-        if hmac.compare_digest(given, b"Bearer " + token.encode()):
+        scheme, _, given = next((v for k, v in headers if k == b"authorization"), b"").partition(b" ")
+        if scheme.lower() == b"bearer" and hmac.compare_digest(given, token.encode()):
             return True
     client = scope.get("client")
     if not client or not nets:
