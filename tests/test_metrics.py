@@ -102,6 +102,17 @@ def test_counts_move(srv: Server, headers: dict[str, str]) -> None:
     assert requests(after, "/oidc/token", "200", "POST") - requests(before, "/oidc/token", "200", "POST") == 1
 
 
+def test_token_requests_in_json(srv: Server) -> None:
+    before = samples(scrape(srv))
+    auth = (srv.client_id, srv.client_secret)
+    for grant in ("client_credentials", ["client_credentials"]):
+        body = {"grant_type": grant, "resource": MGMT, "scope": "all"}
+        assert httpx.post(f"{srv.base_url}/oidc/token", json=body, auth=auth).status_code == 200
+    after = samples(scrape(srv))
+    tokens = "authkeep_tokens_issued_total"
+    assert value(after, tokens, grant_type="client_credentials") - value(before, tokens, grant_type="client_credentials") == 2
+
+
 def test_routes_are_templates_not_ids(srv: Server, headers: dict[str, str]) -> None:
     ids = [secrets.token_hex(8) for _ in range(4)]
     assert httpx.get(f"{srv.base_url}/api/users/{ids[0]}", headers=headers).status_code == 404

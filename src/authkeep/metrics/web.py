@@ -161,7 +161,9 @@ def grant_type(scope: Any, body: bytes) -> str:
             value = next((v for k, v in parse_qsl(body.decode()) if k == "grant_type"), None)
     except (ValueError, UnicodeDecodeError):
         pass
-    return value if value in GRANT_TYPES else "other"
+    if isinstance(value, list) and value:  # JSON may send one-item lists (oidc/token.py reads them)
+        value = value[0]
+    return value if isinstance(value, str) and value in GRANT_TYPES else "other"
 
 
 # --- access --------------------------------------------------------------------------------------
