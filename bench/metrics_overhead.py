@@ -76,7 +76,7 @@ def middleware_only(n: int, rounds: int) -> tuple[float, float]:
 BLOCK = 25
 
 
-async def _end_to_end(n: int, rounds: int, folder: str) -> tuple[float, float, float]:
+async def _end_to_end(n: int, rounds: int, folder: str, same: bool) -> tuple[float, float, float]:
     import httpx
 
     from authkeep import cli
@@ -93,7 +93,8 @@ async def _end_to_end(n: int, rounds: int, folder: str) -> tuple[float, float, f
         "AUTHKEEP_ENDPOINT": "http://bench",
     }
     await cli.prepare(load_settings(env))
-    apps = {on: create_app(load_settings({**env, "AUTHKEEP_METRICS": on})) for on in ("off", "on")}
+    # --same: both sides without metrics, the method's noise floor (an A/A run).
+    apps = {on: create_app(load_settings({**env, "AUTHKEEP_METRICS": "off" if same else on})) for on in ("off", "on")}
     timings: dict[str, list[float]] = {"off": [], "on": []}
     async with apps["off"].router.lifespan_context(apps["off"]), apps["on"].router.lifespan_context(apps["on"]):
         clients = {k: httpx.AsyncClient(transport=httpx.ASGITransport(app=a), base_url="http://bench") for k, a in apps.items()}
@@ -123,6 +124,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--part", choices=["all", "middleware"], default="all")
+    parser.add_argument("--same", action="store_true", help="both apps without metrics (noise floor)")
     args = parser.parse_args()
     bare, with_mw = middleware_only(args.requests * 5, args.rounds)
     mode = "multiprocess" if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else "single process"
@@ -138,10 +140,10 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     folder = tempfile.mkdtemp(dir=ROOT / "build")
     try:
-        off, on, diff = asyncio.run(_end_to_end(args.requests // 4, args.rounds, folder))
+        off, on, diff = asyncio.run(_end_to_end(args.requests // 4, args.rounds, folder, args.same))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"cached GET /api/applications in-process (median of {BLOCK}-request blocks): {off:.1f} µs off, "
+    print(f"{'A/A, both off: ' if args.same else ''}cached GET /api/applications in-process (median of {BLOCK}-request blocks): {off:.1f} µs off, "
           f"{on:.1f} µs on; median paired difference {diff:+.1f} µs ({100 * diff / off:+.1f} %)")
 
 
