@@ -3,14 +3,19 @@ secrets in labels, and two workers' counts summed in one scrape (docs/operations
 
 from __future__ import annotations
 
+import asyncio
+import re
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
@@ -145,6 +150,42 @@ def test_no_secret_or_token_in_any_label(srv: Server) -> None:
     grants = {s.labels["grant_type"] for f in text_string_to_metric_families(text) for s in f.samples
               if f.name == "authkeep_tokens_issued"}
     assert grants <= {"client_credentials", "other"}
+
+
+def _sql(server: Server, statement: str, *args: Any) -> Any:
+    if server.backend == "sqlite":
+        with sqlite3.connect(server.database_url.split("///", 1)[1]) as conn:
+            return conn.execute(re.sub(r"\$\d", "?", statement).replace("::jsonb", ""), args).fetchall()
+
+    async def run() -> Any:
+        conn = await asyncpg.connect(server.database_url)
+        try:
+            return await conn.fetch(statement, *args)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def test_hook_delivery_lag(srv: Server, headers: dict[str, str]) -> None:
+    hook = httpx.post(f"{srv.base_url}/api/hooks", headers=headers, json={
+        "name": "lag", "events": ["Role.Created"], "config": {"url": "https://hooks.example.com/lag"},
+    })
+    assert hook.status_code == 201, hook.text
+    now = int(time.time() * 1000)
+    # A delivery due 60 s ago whose request has not finished yet: due, but not the worker's to take.
+    _sql(srv, "INSERT INTO hook_outbox (tenant_id, hook_id, event, context, ready, attempts, due_at, created_at) "
+              "VALUES ('default', $1, 'Role.Created', '{}'::jsonb, false, 0, $2, $3)", hook.json()["id"], now - 60_000, now)
+    try:
+        deadline = time.monotonic() + 8  # a reading is reused for 5 s
+        lag = 0.0
+        while lag < 60 and time.monotonic() < deadline:
+            lag = value(samples(scrape(srv)), "authkeep_hook_delivery_lag_seconds")
+            time.sleep(0.5)
+        assert 60 <= lag < 120
+    finally:
+        _sql(srv, "DELETE FROM hook_outbox WHERE hook_id = $1", hook.json()["id"])
+        httpx.delete(f"{srv.base_url}/api/hooks/{hook.json()['id']}", headers=headers)
 
 
 def test_a_request_relayed_by_a_local_proxy_is_not_local(srv: Server) -> None:
