@@ -28,6 +28,7 @@ from authkeep.errors import LogtoError
 from authkeep.hooks import worker as hook_worker
 from authkeep.logsafe import ErrorGuard
 from authkeep.logsafe import install as install_safe_logging
+from authkeep.metrics import web as metrics
 from authkeep.oidc import (
     authorize,
     discovery,
@@ -59,6 +60,7 @@ class SegmentRouter:
     routes (~30) instead of every management route (~200) one regex at a time."""
 
     def __init__(self, routes: list[Route]) -> None:
+        self.routes = routes  # for Mount.routes (the metrics' route templates)
         groups: dict[str, list[BaseRoute]] = defaultdict(list)
         for route in routes:
             groups[route.path.lstrip("/").split("/", 1)[0]].append(route)
@@ -159,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.hook_worker = hook_worker.start(state.db, state.box)
         app.state.audit_logs = LogWriter(state.db)
         app.state.oidc_sweeper = sweeper.start(state.db)
+        metrics.start(app, state.db)
         # Everything built so far lives as long as the process: keep it out of full collections,
         # which otherwise scan it every few seconds under load and stall the loop ~100 ms.
         gc.collect()
@@ -166,22 +169,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
+            await metrics.stop(app)
             await hook_worker.stop(app.state.hook_worker)
             await sweeper.stop(app.state.oidc_sweeper)
             await app.state.audit_logs.close()
             await state.db.dispose()
 
+    routes: list[BaseRoute] = [
+        Mount("/oidc", app=_oidc_router()),
+        Route("/consent", resume.consent_route, methods=["GET"]),
+        _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
+        Mount("/console", app=console_app),
+        *signin_routes,
+        Route("/user-assets/{key:path}", user_assets.serve, methods=["GET", "HEAD"]),
+    ]
+    middleware = [Middleware(HeadLimit), Middleware(ErrorGuard)]
+    if settings.metrics:
+        routes.append(Route("/metrics", metrics.metrics_endpoint, methods=["GET"]))
+        middleware.insert(0, Middleware(metrics.MetricsMiddleware, routes=routes))
     return Starlette(
-        routes=[
-            Mount("/oidc", app=_oidc_router()),
-            Route("/consent", resume.consent_route, methods=["GET"]),
-            _dotall(Mount("/api", app=SegmentRouter(api_routes()))),
-            Mount("/console", app=console_app),
-            *signin_routes,
-            Route("/user-assets/{key:path}", user_assets.serve, methods=["GET", "HEAD"]),
-        ],
+        routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(HeadLimit), Middleware(ErrorGuard)],
+        middleware=middleware,
         exception_handlers={
             LogtoError: _logto_error_handler,
             **{kind: _database_error for kind in dberrors.exception_types()},

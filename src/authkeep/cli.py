@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from authkeep import metrics
 from authkeep.config import Settings, load_settings
 from authkeep.console import admins
 from authkeep.secretbox import SecretBox
@@ -102,17 +103,23 @@ def main(argv: list[str] | None = None) -> int:
     workers = args.workers or settings.workers
     os.environ.setdefault("AUTHKEEP_ENDPOINT", settings.endpoint)
     os.environ.setdefault("AUTHKEEP_SECRET_KEY", settings.secret_key)
-    uvicorn.run(
-        "authkeep.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=True,
-    )
+    # Several workers share their metrics through files (authkeep.metrics): a fresh directory per server.
+    metrics_dir = metrics.make_multiproc_dir() if workers > 1 else None
+    try:
+        uvicorn.run(
+            "authkeep.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            log_level=settings.log_level,
+            access_log=False,
+            proxy_headers=True,
+        )
+    finally:
+        if metrics_dir is not None:
+            metrics.remove_multiproc_dir(metrics_dir)
     return 0
 
 

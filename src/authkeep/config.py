@@ -65,6 +65,9 @@ class Settings:
     database_pool_size: int = 8
     listen_database_url: str | None = None
     user_assets_dir: str | None = None  # None: user assets are not configured
+    metrics: bool = True
+    metrics_allow: str = "127.0.0.0/8,::1/128"
+    metrics_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -117,6 +120,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if env.get("AUTHKEEP_LISTEN_DATABASE_URL")
         else None,
         user_assets_dir=_assets_dir(env, data_dir),
+        metrics=_bool(env.get("AUTHKEEP_METRICS"), True),
+        metrics_allow=env.get("AUTHKEEP_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
+        metrics_token=env.get("AUTHKEEP_METRICS_TOKEN") or None,
     )
 
 

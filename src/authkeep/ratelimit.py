@@ -16,6 +16,8 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
+from authkeep import metrics
+
 log = logging.getLogger("authkeep.ratelimit")
 
 
@@ -64,6 +66,7 @@ class RateLimiter:
         if allowed:
             return Verdict(True, headers)
         retry = max(1, reset)
+        metrics.RATE_LIMITED.labels(scope).inc()
         return Verdict(False, {**headers, "Retry-After": str(retry)}, retry)
 
     def _log_failure(self, exc: Exception) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from authkeep import metrics
 from authkeep.store.db import Database
 
 Key = tuple[str, str, bytes, bytes, bytes]
@@ -50,10 +51,12 @@ class ResponseCache:
             expires, made_at, body, headers = item
             if made_at == token and expires >= time.monotonic():
                 self._items.move_to_end(key)
+                metrics.CACHE_HIT.n += 1
                 response = Response(body)
                 response.raw_headers = list(headers)
                 return response, None
             self._evict(key)
+        metrics.CACHE_MISS.n += 1
         return None, (families, token)
 
     def put(self, key: Key, token: Token, response: Response) -> None:

@@ -343,6 +343,20 @@ class Database:
             reset=_no_reset,
         )
 
+    def pool_stats(self) -> dict[str, tuple[int, int, int]]:
+        """(in use, idle, maximum) connections per pool of this process, read without waiting
+        (for /metrics). Pools not opened yet are absent."""
+        stats: dict[str, tuple[int, int, int]] = {}
+        pool: Any = self.engine.pool
+        if hasattr(pool, "checkedout"):
+            overflow = max(getattr(pool, "_max_overflow", 0), 0)
+            stats["engine"] = (pool.checkedout(), pool.checkedin(), pool.size() + overflow)
+        for name, raw in (("reads", self._pool), ("writes", self._write_pool)):
+            if raw is not None:
+                idle = raw.get_idle_size()
+                stats[name] = (raw.get_size() - idle, idle, raw.get_max_size())
+        return stats
+
     async def dispose(self) -> None:
         if self._write_pool is not None:
             await self._write_pool.close()

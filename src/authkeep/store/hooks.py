@@ -93,6 +93,11 @@ async def reschedule(conn: AsyncConnection, outbox_id: int, due_at: int, values:
     await conn.execute(update(O).where(O.c.id == outbox_id).values(due_at=due_at, **values))
 
 
+async def oldest_due(conn: AsyncConnection, now: int) -> int | None:
+    """The due time (ms) of the longest-waiting row that is due, if any: one index probe."""
+    return (await conn.execute(select(func.min(O.c.due_at)).where(O.c.due_at <= now))).scalar_one()
+
+
 async def pending_count(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.count()).select_from(O))).scalar_one())
 
