@@ -11,6 +11,7 @@ from authkeep.api import (
     custom_profile_fields,
     dashboard,
     email_templates,
+    experience,
     hooks,
     logs,
     one_time_tokens,
@@ -29,3 +30,4 @@ ROUTERS += [sign_in_exp.router, custom_phrases.router, custom_profile_fields.rou
 ROUTERS += [captcha_provider.router, configs_more.router, well_known.router]
 ROUTERS += [connectors.router, verification_codes.router, one_time_tokens.router, email_templates.router]
 ROUTERS += [hooks.router, logs.router, dashboard.router]
+ROUTERS += experience.ROUTERS
