@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -70,7 +71,7 @@ async def queue_hooks(conn: AsyncConnection, tenant_id: str, event: str, body: d
     if not ids:
         return 0
     rows = [
-        {"tenant_id": tenant_id, "hook_id": hook_id, "event": event, "context": {"body": body}, "status": None,
+        {"tenant_id": tenant_id, "hook_id": hook_id, "event": event, "context": {"body": orjson.dumps(body).decode()}, "status": None,
          "data": None, "ready": True, "attempts": 0, "due_at": now, "created_at": now}
         for hook_id in ids
     ]  # fmt: skip
