@@ -180,3 +180,24 @@ def test_csrf_refused(own_server: Server, app_id: str) -> None:
     assert r.status_code == 204
     r = client.get("/api/experience/interaction", headers={"Origin": "null"})
     assert error(r) == (403, "session.csrf_token_mismatch")
+
+
+def test_unconfigured_sso_and_webauthn(own_server: Server, api: httpx.Client, app_id: str) -> None:
+    client, _ = begin(own_server, app_id)
+    assert client.get("/api/experience/sso-connectors", params={"email": "a@corp.example"}).json() == {"connectorIds": []}
+    assert error(client.get("/api/experience/sso-connectors", params={"email": "nope"})) == (400, "guard.invalid_input")
+    r = client.post("/api/experience/verification/sso/abc/authorization-uri", json={"state": "s", "redirectUri": "http://x"})
+    assert error(r) == (404, "entity.not_exists_with_id")
+    r = client.post("/api/experience/verification/sso/abc/verify", json={"verificationId": "v", "connectorData": {}})
+    assert error(r) == (404, "session.verification_session_not_found")
+    for path in ("web-authn/registration", "web-authn/authentication"):
+        assert error(client.post(f"/api/experience/verification/{path}")) == (404, "session.identifier_not_found")
+    r = client.post("/api/experience/verification/sign-in-passkey/authentication/verify", json={"payload": {}})
+    assert error(r) == (404, "session.verification_session_not_found")
+    user = make_user(api)
+    vid = password_id(client, "username", user["username"])
+    client.post("/api/experience/identification", json={"verificationId": vid})
+    assert error(client.post("/api/experience/verification/web-authn/registration")) == (400, "session.mfa.mfa_factor_not_enabled")
+    assert client.post("/api/experience/profile/mfa/mfa-suggestion-skipped").status_code == 204
+    assert client.post("/api/experience/profile/mfa/mfa-enabled").status_code == 204
+    assert client.get("/api/experience/interaction").json()["mfa"] == {"mfaEnabled": True}

@@ -55,7 +55,7 @@ def sanitized(state: dict[str, Any]) -> dict[str, Any]:
     out = ordered(copy.deepcopy(state))
     out["profile"] = {k: v for k, v in out.get("profile", {}).items() if k in PROFILE_PUBLIC}
     mfa = out.get("mfa") or {}
-    out["mfa"] = {k: _public_mfa(v) for k, v in mfa.items()}
+    out["mfa"] = {k: _public_mfa(v) for k, v in mfa.items() if k != "additionalBindingSuggestionSkipped"}
     out["verificationRecords"] = [
         {k: v for k, v in r.items() if k not in _PRIVATE_RECORD_KEYS} for r in out.get("verificationRecords", [])
     ]
