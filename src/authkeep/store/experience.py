@@ -77,3 +77,14 @@ async def queue_hooks(conn: AsyncConnection, tenant_id: str, event: str, body: d
     ]  # fmt: skip
     await hooks_store.add_outbox(conn, rows)
     return len(ids)
+
+
+async def find_user_by_identity(conn: AsyncConnection, tenant_id: str, target: str, social_id: str) -> Row[Any] | None:
+    """The user whose `identities[target].userId` is `social_id`."""
+    if conn.dialect.name == "postgresql":
+        match = U.c.identities.op("@>")(func.jsonb_build_object(target, func.jsonb_build_object("userId", social_id)))
+    else:
+        path = '$."' + target.replace("\\", "\\\\").replace('"', '\\"') + '".userId'
+        match = func.json_extract(U.c.identities, path) == social_id
+    stmt = select(U).where(U.c.tenant_id == tenant_id, match).limit(1)
+    return (await conn.execute(stmt)).first()

@@ -98,9 +98,13 @@ async def _register(ctx: Ctx, state: dict[str, Any], sie: dict[str, Any], verifi
     if verification_id:
         record = domain.record_by_id(state, verification_id)
         if record["type"] not in ("NewPasswordIdentity", "EmailVerificationCode", "PhoneVerificationCode",
-                                  "OneTimeToken") or not domain.is_verified(record):  # fmt: skip
+                                  "OneTimeToken", "Social") or not domain.is_verified(record):  # fmt: skip
             raise LogtoError("session.verification_failed", 400)
-        found = flow.profile_of_identifier(record["identifier"])
+        if record["type"] == "Social":
+            async with ctx.db.read() as conn:
+                found = await flow.social_profile(conn, ctx.tenant_id, record)
+        else:
+            found = flow.profile_of_identifier(record["identifier"])
         if record["type"] == "NewPasswordIdentity":
             found.update(passwordEncrypted=record["passwordEncrypted"],
                          passwordEncryptionMethod=record["passwordEncryptionMethod"])  # fmt: skip
@@ -110,7 +114,7 @@ async def _register(ctx: Ctx, state: dict[str, Any], sie: dict[str, Any], verifi
         await common.save(ctx, state)
     flow.guard_event(sie, "Register", flow.has_verified(state, "OneTimeToken"))
     _guard_captcha(state, sie)
-    missing = flow.missing_profile(sie, profile, None)
+    missing = flow.missing_profile(sie, profile, None, flow.has_verified(state, "Social"))
     if missing:
         raise LogtoError("user.missing_profile", 422, data={"missingProfile": missing})
     values = flow.user_values(profile)
@@ -157,7 +161,7 @@ async def submit(ctx: Ctx) -> Any:
         flow.guard_not_in_account(user, profile)
         async with ctx.db.read() as conn:
             await flow.guard_unique(conn, ctx.tenant_id, profile)
-        missing = flow.missing_profile(sie, profile, user)
+        missing = flow.missing_profile(sie, profile, user, flow.has_verified(state, "Social"))
         if missing:
             raise LogtoError("user.missing_profile", 422, data={"missingProfile": missing})
         flow.guard_mfa_fulfilled(sie, state, user)

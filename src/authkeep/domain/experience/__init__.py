@@ -18,7 +18,8 @@ EVENTS = ("SignIn", "Register", "ForgotPassword")
 HOOK_EVENTS = {"SignIn": "PostSignIn", "Register": "PostRegister", "ForgotPassword": "PostResetPassword"}
 PROFILE_PUBLIC = ("avatar", "name", "username", "primaryEmail", "primaryPhone", "profile", "customData",
                   "socialIdentity", "enterpriseSsoIdentity", "jitOrganizationIds", "syncedEnterpriseSsoIdentity")  # fmt: skip
-_PRIVATE_RECORD_KEYS = ("passwordEncrypted", "passwordEncryptionMethod", "secret", "backupCodes", "code")
+_PRIVATE_RECORD_KEYS = ("passwordEncrypted", "passwordEncryptionMethod", "secret", "backupCodes", "code",
+                        "connectorSession", "connectorTarget", "encryptedTokenSet")
 CODE_TYPES = {"email": "EmailVerificationCode", "phone": "PhoneVerificationCode"}
 MFA_TYPES = ("Totp", "BackupCode", "WebAuthn", "MfaEmailVerificationCode", "MfaPhoneVerificationCode")
 
@@ -100,6 +101,8 @@ def new_record(kind: str, **fields: Any) -> dict[str, Any]:
 
 
 def is_verified(record: dict[str, Any]) -> bool:
+    if record.get("type") == "Social":
+        return bool(record.get("socialUserInfo"))
     if record.get("type") == "NewPasswordIdentity":
         return bool(record.get("passwordEncrypted") and record.get("passwordEncryptionMethod"))
     return bool(record.get("verified"))

@@ -77,8 +77,15 @@ def guard_identification_method(sie: dict[str, Any], event: str, record: dict[st
 async def user_of_record(conn: AsyncConnection, tenant_id: str, record: dict[str, Any]) -> Row[Any]:
     """The user a verified record identifies (Logto's identifyUserByVerificationRecord)."""
     if not is_verified(record) or record["type"] not in ("Password", "EmailVerificationCode",
-                                                        "PhoneVerificationCode", "OneTimeToken"):  # fmt: skip
+                                                        "PhoneVerificationCode", "OneTimeToken", "Social"):  # fmt: skip
         raise LogtoError("session.verification_failed", 400)
+    if record["type"] == "Social":
+        found = await store.find_user_by_identity(
+            conn, tenant_id, record["connectorTarget"], record["socialUserInfo"]["id"]
+        )
+        if found is None:
+            raise LogtoError("user.identity_not_exist", 404)
+        return found
     user = await find_user(conn, tenant_id, record["identifier"])
     if user is None:
         raise LogtoError("user.user_not_exist", 404, identifier=record["identifier"]["value"])
@@ -89,7 +96,13 @@ async def user_of_record(conn: AsyncConnection, tenant_id: str, record: dict[str
 
 
 async def guard_unique(conn: AsyncConnection, tenant_id: str, profile: dict[str, Any]) -> None:
-    """Logto's guardProfileUniquenessAcrossUsers (username, then e-mail, then phone)."""
+    """Logto's guardProfileUniquenessAcrossUsers (username, then e-mail, then phone, then the
+    social identity)."""
+    social = profile.get("socialIdentity")
+    if isinstance(social, dict) and await store.find_user_by_identity(
+        conn, tenant_id, social["target"], social["userInfo"]["id"]
+    ):
+        raise LogtoError("user.identity_already_in_use", 422)
     username, email, phone = profile.get("username"), profile.get("primaryEmail"), profile.get("primaryPhone")
     if not (username or email or phone):
         return
@@ -149,7 +162,12 @@ def mandatory_profile(sie: dict[str, Any]) -> list[str]:
     return found
 
 
-def missing_profile(sie: dict[str, Any], profile: dict[str, Any], user: Row[Any] | None) -> list[str]:
+def missing_profile(
+    sie: dict[str, Any], profile: dict[str, Any], user: Row[Any] | None, social_verified: bool = False
+) -> list[str]:
+    social = profile.get("socialIdentity") or social_verified
+    if social and (sie.get("socialSignIn") or {}).get("skipRequiredIdentifiers"):
+        return []
     def has(key: str, column: str) -> bool:
         return bool(profile.get(key) or (user is not None and getattr(user, column)))
 
@@ -169,6 +187,10 @@ def user_values(profile: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {PROFILE_COLUMNS[k]: v for k, v in profile.items() if k in PROFILE_COLUMNS}
     if values.get("primary_phone"):
         values["primary_phone"] = normalize_phone(values["primary_phone"])
+    social = profile.get("socialIdentity")
+    if isinstance(social, dict):
+        info = social["userInfo"]
+        values["identities"] = {social["target"]: {"userId": info["id"], "details": info}}
     if profile.get("passwordEncrypted") and profile.get("passwordEncryptionMethod"):
         values.update(password_encrypted=profile["passwordEncrypted"],
                       password_encryption_method=profile["passwordEncryptionMethod"],
@@ -235,3 +257,21 @@ def guard_mfa_fulfilled(sie: dict[str, Any], state: dict[str, Any], user: Row[An
 def has_verified(state: dict[str, Any], kind: str) -> bool:
     record = record_of_type(state, kind)
     return record is not None and is_verified(record)
+
+
+async def social_profile(conn: AsyncConnection, tenant_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """A new user's profile from a social identity: the identity, plus the name, avatar and
+    e-mail/phone of the provider when nobody holds them yet (Logto's toSyncedProfile)."""
+    info = record["socialUserInfo"]
+    profile: dict[str, Any] = {"socialIdentity": {"target": record["connectorTarget"], "userInfo": info}}
+    for key, field in (("name", "name"), ("avatar", "avatar")):
+        if info.get(key):
+            profile[field] = info[key]
+    email, phone = info.get("email"), info.get("phone")
+    if email or phone:
+        taken = await users_store.identifier_conflict(conn, tenant_id, email=email, phones=_phones(phone) if phone else ())
+        if email and "email" not in taken:
+            profile["primaryEmail"] = email
+        if phone and "phone" not in taken:
+            profile["primaryPhone"] = phone
+    return profile
