@@ -201,3 +201,13 @@ def test_unconfigured_sso_and_webauthn(own_server: Server, api: httpx.Client, ap
     assert client.post("/api/experience/profile/mfa/mfa-suggestion-skipped").status_code == 204
     assert client.post("/api/experience/profile/mfa/mfa-enabled").status_code == 204
     assert client.get("/api/experience/interaction").json()["mfa"] == {"mfaEnabled": True}
+
+
+def test_captcha_token_and_interaction_type(own_server: Server, app_id: str) -> None:
+    client, _ = browser(own_server, app_id)
+    r = client.put("/api/experience", json={"interactionEvent": "SignIn", "captchaToken": "token"})
+    assert error(r) == (422, "session.captcha_failed")
+    assert error(client.get("/api/experience/interaction")) == (404, "session.interaction_not_found")
+    client, _ = begin(own_server, app_id)
+    r = client.put("/api/experience/profile/password", json={"password": PASSWORD})
+    assert error(r) == (400, "session.invalid_interaction_type")
