@@ -136,3 +136,15 @@ def test_register_forbidden_when_sign_up_is_off(own_server: Server, api: httpx.C
             403, "auth.forbidden")  # fmt: skip
     finally:
         assert api.patch("/api/sign-in-exp", json={"signInMode": "SignInAndRegister"}).status_code == 200
+
+
+def test_logs_never_hold_secrets(own_server: Server, api: httpx.Client, app_id: str) -> None:
+    name = _name()
+    client, _ = begin(own_server, app_id, "Register")
+    assert client.post("/api/experience/profile", json={"type": "username", "value": name}).status_code == 204
+    assert client.post("/api/experience/profile", json={"type": "password", "value": PASSWORD}).status_code == 204
+    logs = wait_logs(api, "Interaction.Register.Profile.Update", 2, applicationId=app_id,
+                     where=lambda log: log["payload"]["interaction"]["profile"].get("username") == name)  # fmt: skip
+    text = str(logs)
+    assert PASSWORD not in text and "argon2" not in text
+    assert any(log["payload"]["interaction"]["profile"].get("passwordEncrypted") == "******" for log in logs)

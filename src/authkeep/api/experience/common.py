@@ -110,15 +110,25 @@ def audit(ctx: Ctx, key: str, error: LogtoError | None = None, **payload: Any) -
     if isinstance(experience, dict):
         if experience.get("userId"):
             body["userId"] = experience["userId"]
-        body["interaction"] = {k: v for k, v in experience.items() if k != "verificationRecords"} | {
-            "verificationRecords": [_masked_record(r) for r in experience.get("verificationRecords", [])]
-        }
+        body["interaction"] = _masked_state(experience)
     body.update(payload)
     writer.add(entry(ctx.tenant_id, key, body))
 
 
-def _masked_record(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("******" if k in ("passwordEncrypted", "secret", "backupCodes", "code") else v) for k, v in record.items()}
+_SECRETS = frozenset({"passwordEncrypted", "secret", "backupCodes", "code", "codes", "connectorSession"})
+
+
+def _masked(value: Any) -> Any:
+    """The state as logged: digests, TOTP secrets, backup codes and connector sessions masked."""
+    if isinstance(value, dict):
+        return {k: ("******" if k in _SECRETS else _masked(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _masked_state(experience: dict[str, Any]) -> dict[str, Any]:
+    return dict(_masked(experience))
 
 
 @asynccontextmanager
