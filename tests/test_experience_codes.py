@@ -164,3 +164,27 @@ def test_forgot_password_unknown_address_sends_nothing(own_server: Server, app_i
     user_client, _ = begin(own_server, app_id, "ForgotPassword")
     r = user_client.post("/api/experience/identification", json={"verificationId": vid})
     assert error(r) == (404, "session.verification_session_not_found")
+
+
+def test_mfa_by_email_code(own_server: Server, api: httpx.Client, app_id: str, inbox: SmtpInbox) -> None:
+    methods = [{"identifier": "username", "password": True, "verificationCode": False, "isPasswordPrimary": True}]
+    r = api.patch("/api/sign-in-exp", json={"signIn": {"methods": methods}, "signUp": {"identifiers": ["username"], "password": True, "verify": False},
+                                            "mfa": {"factors": ["EmailVerificationCode"], "policy": "UserControlled"}})  # fmt: skip
+    assert r.status_code == 200, r.text
+    email = f"abcdef{unique('m')}@example.com"
+    user = make_user(api, primaryEmail=email)
+    client, _ = begin(own_server, app_id)
+    vid = password_id(client, "username", user["username"])
+    assert client.post("/api/experience/identification", json={"verificationId": vid}).status_code == 204
+    r = client.post("/api/experience/submit")
+    assert error(r) == (403, "session.mfa.require_mfa_verification")
+    assert r.json()["data"] == {"availableFactors": ["EmailVerificationCode"],
+                                "maskedIdentifiers": {"EmailVerificationCode": "abcd****@example.com"}}  # fmt: skip
+    r = client.post("/api/experience/verification/mfa-verification-code", json={"identifierType": "phone"})
+    assert error(r) == (400, "session.mfa.mfa_factor_not_enabled")
+    r = client.post("/api/experience/verification/mfa-verification-code", json={"identifierType": "email"})
+    assert r.status_code == 200, r.text
+    assert inbox.messages[-1]["To"] == email
+    body = {"identifierType": "email", "verificationId": r.json()["verificationId"], "code": inbox.last_code()}
+    assert client.post("/api/experience/verification/mfa-verification-code/verify", json=body).status_code == 200
+    assert client.post("/api/experience/submit").status_code == 200

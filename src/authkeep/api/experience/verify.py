@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field
 
@@ -27,6 +27,7 @@ from authkeep.domain import verification_codes as codes
 from authkeep.domain.experience import flow, sentinel
 from authkeep.errors import LogtoError
 from authkeep.store import experience as store
+from authkeep.store import users as users_store
 
 T = TypeVar("T")
 VERIFY = f"{PREFIX}/verification"
@@ -121,8 +122,6 @@ async def _check_password(ctx: Ctx, identifier: dict[str, str], password: str) -
     if user.is_suspended:
         raise LogtoError("user.suspended", 401)
     if method != passwords.DEFAULT_ALGORITHM and digest:
-        from authkeep.store import users as users_store
-
         upgraded = await passwords.hash_password_async(password)
         async with ctx.db.write() as conn:
             await users_store.upgrade_password(conn, ctx.tenant_id, user.id, digest, upgraded, passwords.DEFAULT_ALGORITHM)
@@ -158,28 +157,40 @@ async def send_code(ctx: Ctx) -> dict[str, str]:
             captcha = state.get("captcha") or {}
             if not (captcha.get("verified") or captcha.get("skipped")):
                 raise LogtoError("session.captcha_required", 422)
-        template = TEMPLATES[event]
-        record = domain.new_record(kind, identifier=identifier, templateType=template, verified=False)
         skip = await _skip_delivery(ctx, state, sie, identifier, event)
-        async with ctx.db.read() as conn:
-            factory, config = await connectors.message_connector(
-                conn, ctx.state.box, ctx.tenant_id, EMAIL if identifier["type"] == "email" else SMS
-            )
-            mail_template = await connectors.email_template(conn, ctx.tenant_id, template, None)
-        code = codes.new_code()
-        async with ctx.db.write() as conn:
-            await store.put_code(conn, {
-                "tenant_id": ctx.tenant_id, "id": ids.standard_id(), "interaction_jti": record["id"],
-                "email": identifier["value"] if identifier["type"] == "email" else None,
-                "phone": identifier["value"] if identifier["type"] == "phone" else None,
-                "type": template, "code": code, "consumed": False, "try_count": 0, "created_at": clock.now_ms(),
-            })  # fmt: skip
-        if not skip:
+        record = await _send(ctx, state, kind, identifier, TEMPLATES[event], skip)
+    return {"verificationId": record["id"]}
+
+
+async def _send(ctx: Ctx, state: dict[str, Any], kind: str, identifier: dict[str, str], template: str, skip: bool) -> dict[str, Any]:
+    """A new code record: the code stored under the record's id, then sent (unless `skip`)."""
+    record = domain.new_record(kind, identifier=identifier, templateType=template, verified=False)
+    async with ctx.db.read() as conn:
+        factory, config = await connectors.message_connector(
+            conn, ctx.state.box, ctx.tenant_id, EMAIL if identifier["type"] == "email" else SMS
+        )
+        mail_template = await connectors.email_template(conn, ctx.tenant_id, template, None)
+    code = codes.new_code()
+    async with ctx.db.write() as conn:
+        await store.put_code(conn, {
+            "tenant_id": ctx.tenant_id, "id": ids.standard_id(), "interaction_jti": record["id"],
+            "email": identifier["value"] if identifier["type"] == "email" else None,
+            "phone": identifier["value"] if identifier["type"] == "phone" else None,
+            "type": template, "code": code, "consumed": False, "try_count": 0, "created_at": clock.now_ms(),
+        })  # fmt: skip
+    if not skip:
+        try:
             await connectors.deliver(factory, config, identifier["value"], template, {"code": code}, mail_template,
                                      common.client_ip(ctx))  # fmt: skip
-        domain.put_record(state, record)
-        await common.save(ctx, state)
-    return {"verificationId": record["id"]}
+        except LogtoError as exc:
+            if exc.code != "connector.template_not_found" or template == "Generic":
+                raise
+            # Logto's connectors fall back to the Generic template for the newer usage types.
+            await connectors.deliver(factory, config, identifier["value"], "Generic", {"code": code}, mail_template,
+                                     common.client_ip(ctx))  # fmt: skip
+    domain.put_record(state, record)
+    await common.save(ctx, state)
+    return record
 
 
 async def _skip_delivery(ctx: Ctx, state: dict[str, Any], sie: dict[str, Any], identifier: dict[str, str], event: str) -> bool:
@@ -196,15 +207,60 @@ async def check_code(ctx: Ctx) -> dict[str, str]:
     state = common.state_of(ctx)
     identifier = ctx.body.identifier.model_dump()
     kind = domain.CODE_TYPES[identifier["type"]]
+    return await _verify(ctx, state, kind, identifier, ctx.body.verification_id, ctx.body.code)
+
+
+async def _verify(ctx: Ctx, state: dict[str, Any], kind: str, identifier: dict[str, str], verification_id: str,
+                  code: str) -> dict[str, str]:  # fmt: skip
     async with common.logged(ctx, f"Interaction.{state['interactionEvent']}.Verification.{kind}.Submit",
-                             payload={"identifier": identifier, "verificationId": ctx.body.verification_id}):  # fmt: skip
-        record = domain.record_by_type_and_id(state, kind, ctx.body.verification_id)
+                             payload={"identifier": identifier, "verificationId": verification_id}):  # fmt: skip
+        record = domain.record_by_type_and_id(state, kind, verification_id)
         await with_sentinel(ctx, identifier, "VerificationCode",
                             {"event": state["interactionEvent"], "verificationId": record["id"]},
-                            _check_code(ctx, record, identifier, ctx.body.code))  # fmt: skip
+                            _check_code(ctx, record, identifier, code))  # fmt: skip
         record["verified"] = True
         await common.save(ctx, state)
     return {"verificationId": record["id"]}
+
+
+class MfaSend(web.Body):
+    identifier_type: Literal["email", "phone"] = Field(alias="identifierType")
+
+
+class MfaCheck(web.Body):
+    identifier_type: Literal["email", "phone"] = Field(alias="identifierType")
+    verification_id: str = Field(alias="verificationId", max_length=128)
+    code: str = Field(max_length=64)
+
+
+MFA_CODE_TYPES = {"email": "MfaEmailVerificationCode", "phone": "MfaPhoneVerificationCode"}
+
+
+@router.post(f"{VERIFY}/mfa-verification-code", body=MfaSend, status=200, before=same_site)
+async def send_mfa_code(ctx: Ctx) -> dict[str, str]:
+    state = common.state_of(ctx)
+    if not state.get("userId"):
+        raise LogtoError("session.identifier_not_found", 400)
+    async with ctx.db.read() as conn:
+        user = await users_store.get_user(conn, ctx.tenant_id, state["userId"])
+    kind = ctx.body.identifier_type
+    value = user.primary_email if kind == "email" else user.primary_phone
+    if not value:
+        raise LogtoError("session.mfa.mfa_factor_not_enabled", 400)
+    identifier = {"type": kind, "value": value}
+    record_kind = MFA_CODE_TYPES[kind]
+    async with common.logged(ctx, f"Interaction.{state['interactionEvent']}.Verification.{record_kind}.Create"):
+        record = await _send(ctx, state, record_kind, identifier, "MfaVerification", False)
+    return {"verificationId": record["id"]}
+
+
+@router.post(f"{VERIFY}/mfa-verification-code/verify", body=MfaCheck, status=200, before=same_site)
+async def check_mfa_code(ctx: Ctx) -> dict[str, str]:
+    state = common.state_of(ctx)
+    kind = MFA_CODE_TYPES[ctx.body.identifier_type]
+    record = domain.record_by_type_and_id(state, kind, ctx.body.verification_id)
+    identifier = {"type": ctx.body.identifier_type, "value": record["identifier"]["value"]}
+    return await _verify(ctx, state, kind, identifier, ctx.body.verification_id, ctx.body.code)
 
 
 async def _check_code(ctx: Ctx, record: dict[str, Any], identifier: dict[str, str], code: str) -> None:

@@ -215,6 +215,25 @@ def user_factors(sie: dict[str, Any], user: Row[Any]) -> list[str]:
             continue
         if kind in enabled and kind not in found:
             found.append(kind)
+    # E-mail and phone factors are implicit: the user's own address or number (Logto 1.42).
+    if "EmailVerificationCode" in enabled and user.primary_email:
+        found.append("EmailVerificationCode")
+    if "PhoneVerificationCode" in enabled and user.primary_phone:
+        found.append("PhoneVerificationCode")
+    return [f for f in found if f != "BackupCode"] + (["BackupCode"] if "BackupCode" in found else [])
+
+
+def mask_email(email: str) -> str:
+    name, _, domain = email.partition("@")
+    return f"{name[:4] if len(name) > 4 else ''}****@{domain}"
+
+
+def masked_identifiers(factors: list[str], user: Row[Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if "EmailVerificationCode" in factors and user.primary_email:
+        found["EmailVerificationCode"] = mask_email(user.primary_email)
+    if "PhoneVerificationCode" in factors and user.primary_phone:
+        found["PhoneVerificationCode"] = f"****{user.primary_phone[-4:]}"
     return found
 
 
@@ -238,7 +257,7 @@ def guard_mfa_verified(sie: dict[str, Any], state: dict[str, Any], user: Row[Any
         if kind in MFA_TYPES and is_verified(record) and not record.get("isNewBind") and FACTOR_OF_RECORD[kind] in factors:
             return
     raise LogtoError("session.mfa.require_mfa_verification", 403,
-                     data={"availableFactors": factors, "maskedIdentifiers": {}})  # fmt: skip
+                     data={"availableFactors": factors, "maskedIdentifiers": masked_identifiers(factors, user)})  # fmt: skip
 
 
 def guard_mfa_fulfilled(sie: dict[str, Any], state: dict[str, Any], user: Row[Any] | None) -> None:
