@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from authkeep.store.tables_oidc import sentinel_activities as S
@@ -37,3 +37,13 @@ async def failures_since(
 
 async def insert(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(S.insert().values(**values))
+
+
+async def prune(conn: AsyncConnection, tenant_id: str, target_type: str, target_hash: str, before: int, now: int) -> None:
+    """Drops the target's rows that no longer count: older than `before` and not a running block."""
+    await conn.execute(
+        delete(S).where(
+            S.c.tenant_id == tenant_id, S.c.target_type == target_type, S.c.target_hash == target_hash,
+            S.c.created_at < before, S.c.decision_expires_at < now,
+        )  # fmt: skip
+    )

@@ -87,6 +87,7 @@ async def report(
     if ip:
         targets.append(("Ip", target_hash(ip), rules.ip_max_attempts))
     for kind, hashed, limit in targets:
+        await store.prune(conn, tenant_id, kind, hashed, clock.now_ms() - 2 * WINDOW_MS, clock.now_ms())
         decision, until = await _decide(conn, tenant_id, kind, hashed, action, failed, limit, rules.lockout_minutes)
         await store.insert(conn, {
             "tenant_id": tenant_id, "id": ids.standard_id(), "target_type": kind, "target_hash": hashed,
