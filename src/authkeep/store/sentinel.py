@@ -44,6 +44,7 @@ async def prune(conn: AsyncConnection, tenant_id: str, target_type: str, target_
     await conn.execute(
         delete(S).where(
             S.c.tenant_id == tenant_id, S.c.target_type == target_type, S.c.target_hash == target_hash,
-            S.c.created_at < before, S.c.decision_expires_at < now,
-        )  # fmt: skip
+            S.c.created_at < before,
+            S.c.decision_expires_at < now,
+        )
     )
