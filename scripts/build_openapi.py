@@ -26,9 +26,6 @@ from authkeep import __version__
 from authkeep.api import ROUTERS
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "logto-reference" / "management.openapi.json"
-# Logto's full document: the end-user APIs (Experience, Account, Verification) are only in it.
-END_USER_SOURCE = DEFAULT_SOURCE.with_name("swagger.json")
-END_USER_PREFIXES = ("/api/experience", "/api/my-account", "/api/verifications")
 OUT = ROOT / "src" / "authkeep" / "openapi" / "management.json"
 ANONYMOUS = {
     ("get", "/api/status"),
@@ -186,23 +183,9 @@ def patch(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def with_end_user(source: dict[str, Any]) -> dict[str, Any]:
-    """The Management API document plus the end-user paths of Logto's full document."""
-    if not END_USER_SOURCE.exists():
-        return source
-    full = json.loads(END_USER_SOURCE.read_text())
-    for path, ops in full["paths"].items():
-        if path.startswith(END_USER_PREFIXES):
-            source["paths"].setdefault(path, ops)
-    for kind, items in full.get("components", {}).items():
-        for name, value in items.items():
-            source["components"].setdefault(kind, {}).setdefault(name, value)
-    return source
-
-
 def main() -> None:
     src = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
-    doc = patch(build(with_end_user(json.loads(src.read_text()))))
+    doc = patch(build(json.loads(src.read_text())))
     OUT.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
     count = sum(1 for ops in doc["paths"].values() for m in ops if m != "parameters")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['paths'])} paths, {count} operations")
