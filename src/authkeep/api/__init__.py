@@ -14,6 +14,7 @@ from authkeep.api import (
     dashboard,
     domains,
     email_templates,
+    experience,
     hooks,
     interaction_consent,
     logs,
@@ -43,3 +44,4 @@ ROUTERS += [*account.ROUTERS, verifications.router]
 ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.router]
 ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
+ROUTERS += experience.ROUTERS

@@ -131,7 +131,11 @@ def membership(
 
 def payload(hook_id: str, event: str, context: dict[str, Any], status: int | None, data: Any) -> bytes:
     """The JSON body, keys in Logto's order: event, createdAt, userAgent, ip, path, method, status,
-    params, matchedRoute, data (or the membership fields), hookId."""
+    params, matchedRoute, data (or the membership fields), hookId. A context holding `body` (the
+    Experience API's events: their JSON text, so PostgreSQL's jsonb keeps the key order) is sent as
+    built, plus `hookId`."""
+    if "body" in context:
+        return orjson.dumps({**orjson.loads(context["body"]), "hookId": hook_id})
     body: dict[str, Any] = {"event": event}
     for key in ("createdAt", "userAgent", "ip", "path", "method"):
         if key in context:

@@ -86,8 +86,11 @@ class LogWriter:
             self._task = asyncio.get_running_loop().create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_S)
-        await self.flush()
+        # Entries added while a flush is under way find this task still running and start none
+        # of their own: keep going until the buffer is empty, or they would wait for the next add.
+        while self._buffer:
+            await asyncio.sleep(FLUSH_S)
+            await self.flush()
 
     async def flush(self) -> None:
         batch, self._buffer = self._buffer, []
