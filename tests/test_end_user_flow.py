@@ -6,6 +6,7 @@ user. For a Traditional app (client_secret_basic) and an SPA (public, PKCE)."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.conftest import fresh_server, unique
+from tests.conftest import fresh_server
 from tests.connector_helpers import TEMPLATES, SmtpInbox
 from tests.oidc_flow import (
     LOGOUT_REDIRECT,
@@ -32,6 +33,11 @@ from tests.oidc_flow import (
 from tests.server import Server
 
 PASSWORD = "Flow-Passw0rd!"
+
+
+def unique(prefix: str) -> str:
+    """A valid username (Logto's pattern: letters, digits, underscores)."""
+    return f"{prefix}_{secrets.token_hex(5)}"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -192,6 +198,7 @@ def test_forgot_password_with_an_email_code(srv: Server, api: httpx.Client) -> N
         config = {"host": "127.0.0.1", "port": inbox.port, "auth": {}, "fromEmail": "auth@example.com", "templates": TEMPLATES}
         r = api.post("/api/connectors", json={"connectorId": "simple-mail-transfer-protocol", "config": config})
         assert r.status_code == 200, r.text
+        assert api.patch("/api/sign-in-exp", json={"forgotPasswordMethods": ["EmailVerificationCode"]}).status_code == 200
         c = browser(srv)
         authorize(c, app)
         assert c.put("/api/experience", json={"interactionEvent": "ForgotPassword"}).status_code == 204
@@ -204,7 +211,8 @@ def test_forgot_password_with_an_email_code(srv: Server, api: httpx.Client) -> N
     r = c.post("/api/experience/verification/verification-code/verify",
                json={"identifier": identifier, "verificationId": verification, "code": code})  # fmt: skip
     assert r.status_code == 200, r.text
-    assert c.post("/api/experience/identification", json={"verificationId": verification}).status_code == 204
+    r = c.post("/api/experience/identification", json={"verificationId": verification})
+    assert r.status_code == 204, r.text
     new_password = "Brand-n3w-Passw0rd"
     assert c.put("/api/experience/profile/password", json={"password": new_password}).status_code == 204
     assert c.post("/api/experience/submit").status_code in (200, 204)
