@@ -1,5 +1,5 @@
 """Shared pieces of the Account and Verification API tests: users, apps and the account center
-through the Management API, user tokens through the end-user seam, an SMTP connector."""
+through the Management API, user tokens from a real sign-in (tests/end_user.py), an SMTP connector."""
 
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ def new_user(api: httpx.Client, **extra: Any) -> dict[str, Any]:
     return dict(r.json())
 
 
-def user_client(srv: Server, user_id: str, app_id: str, scopes: str = "openid profile") -> httpx.Client:
-    token = user_access_token(srv, user_id, app_id, scopes)
+def user_client(srv: Server, user_id: str, app_id: str, scopes: str = "openid profile", password: str = PASSWORD) -> httpx.Client:
+    token = user_access_token(srv, user_id, app_id, scopes, password=password)
     return httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 

@@ -1,11 +1,10 @@
-"""End-user test helpers: an interaction for the Experience API, an access token for the Account
-API, a finished login for the OIDC resume.
+"""End-user test helpers over the real HTTP flow: an interaction for the Experience API
+(`/oidc/auth`), a finished login (the Experience API), an access token for the Account API (a
+whole sign-in) and a verified identity (the Verification API).
 
-SEAMS: while the OIDC provider, the Experience API and the Account API are built in parallel,
-`start_interaction`, `finish_login` and `user_access_token` write the stored records directly
-(the shapes of oidc/interactions.py and oidc/user_tokens.py). Each is replaced by the real HTTP
-flow (`/oidc/auth`, the Experience API, `/oidc/token`) as soon as that exists; callers keep the
-same signatures, so tests need not change.
+`stored_access_token` is the one helper that writes a record directly: an access token in states
+the flow cannot produce on demand (already expired, or without `openid`), as an aged code is
+written with `run_sql` elsewhere.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import parse_qs, urljoin, urlparse
 
 import httpx
 
@@ -63,6 +63,23 @@ def _cast(srv: Server) -> str:
     return "?::jsonb" if srv.backend == "postgres" else "?"
 
 
+def _admin(srv: Server) -> httpx.Client:
+    return httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.token()}"}, timeout=30)
+
+
+def _redirect_uri(admin: httpx.Client, app_id: str, wanted: str) -> str:
+    """The app's registered redirect URI: `wanted` if registered (else registered now)."""
+    app = admin.get(f"/api/applications/{app_id}").json()
+    meta = app.get("oidcClientMetadata") or {}
+    uris = list(meta.get("redirectUris") or [])
+    if wanted not in uris:
+        if uris:
+            return str(uris[0])
+        r = admin.patch(f"/api/applications/{app_id}", json={"oidcClientMetadata": {**meta, "redirectUris": [wanted]}})
+        assert r.status_code == 200, r.text
+    return wanted
+
+
 def start_interaction(
     srv: Server,
     client: httpx.Client,
@@ -72,26 +89,115 @@ def start_interaction(
     redirect_uri: str = "http://127.0.0.1:9/callback",
     prompt: str = "login",
 ) -> str:
-    """SEAM: an interaction as `/oidc/auth` would start it; the `_interaction` cookie goes into
-    `client`'s jar. Returns the uid."""
-    uid = secrets.token_urlsafe(32)
-    params = {"client_id": app_id, "redirect_uri": redirect_uri, "response_type": "code", "scope": scope,
-              "state": "s", "resource": []}  # fmt: skip
-    payload = {"uid": uid, "params": params, "prompt": {"name": prompt, "reasons": ["no_session"], "details": {}},
-               "session": None, "experience": None, "result": None}  # fmt: skip
-    expires = int(time.time() * 1000) + 3600_000
-    _execute(
-        srv,
-        "INSERT INTO oidc_model_instances (tenant_id, model_name, id, client_id, payload, expires_at) "
-        f"VALUES ('default', 'Interaction', ?, ?, {_cast(srv)}, ?)",
-        [uid, app_id, _json(srv, payload), expires],
-    )
-    client.cookies.set("_interaction", uid)
-    return uid
+    """`GET /oidc/auth` (PKCE S256) in `client`'s cookie jar; returns the interaction's uid."""
+    with _admin(srv) as admin:
+        redirect = _redirect_uri(admin, app_id, redirect_uri)
+    verifier = secrets.token_urlsafe(32)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    params = {"client_id": app_id, "redirect_uri": redirect, "response_type": "code", "scope": scope, "state": "s",
+              "code_challenge": challenge, "code_challenge_method": "S256", "prompt": prompt}  # fmt: skip
+    r = client.get(f"{srv.base_url}/oidc/auth", params=params, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return str(client.cookies["_interaction"])
 
 
-def user_access_token(srv: Server, user_id: str, app_id: str, scopes: str = "openid profile", ttl_s: int = 3600) -> str:
-    """SEAM: an opaque access token (no resource) as `/oidc/token` issues it to a signed-in user."""
+def _identifier(user: dict[str, Any]) -> tuple[str, str]:
+    for kind, key in (("username", "username"), ("email", "primaryEmail"), ("phone", "primaryPhone")):
+        if user.get(key):
+            return kind, str(user[key])
+    raise AssertionError("the user has no identifier to sign in with")
+
+
+_CHOSEN: dict[tuple[str, str], str] = {}  # (server, user id) -> the password these helpers gave
+
+
+def _password(admin: httpx.Client, user_id: str, password: str | None) -> str:
+    """The user's password: the one given, the one given here before, or a new random one for a
+    user who has none."""
+    if password is not None:
+        return password
+    key = (str(admin.base_url), user_id)
+    if key in _CHOSEN:
+        return _CHOSEN[key]
+    user = admin.get(f"/api/users/{user_id}").json()
+    assert not user.get("hasPassword"), "pass the password of a user who has one"
+    chosen = _CHOSEN[key] = f"Aa1-{secrets.token_urlsafe(12)}"
+    assert admin.patch(f"/api/users/{user_id}/password", json={"password": chosen}).status_code == 200
+    return chosen
+
+
+def finish_login(srv: Server, uid: str, account_id: str, password: str | None = None) -> None:
+    """The Experience API's password sign-in for the interaction `uid` (its `_interaction`
+    cookie); a user without a password gets a random one first. The browser then resumes at
+    `GET /oidc/auth/<uid>`."""
+    with _admin(srv) as admin:
+        secret = _password(admin, account_id, password)
+        kind, value = _identifier(admin.get(f"/api/users/{account_id}").json())
+    with httpx.Client(base_url=srv.base_url, timeout=30, cookies={"_interaction": uid}) as c:
+        assert c.put("/api/experience", json={"interactionEvent": "SignIn"}).status_code == 204
+        r = c.post("/api/experience/verification/password",
+                   json={"identifier": {"type": kind, "value": value}, "password": secret})  # fmt: skip
+        assert r.status_code == 200, r.text
+        r = c.post("/api/experience/identification", json={"verificationId": r.json()["verificationId"]})
+        assert r.status_code == 204, r.text
+        r = c.post("/api/experience/submit")
+        assert r.status_code == 200, r.text
+
+
+def user_access_token(
+    srv: Server, user_id: str, app_id: str, scopes: str = "openid profile", ttl_s: int = 3600, password: str | None = None
+) -> str:
+    """An opaque access token (no resource) from a whole sign-in of the user to the app:
+    `/oidc/auth`, the Experience API, consent (a third-party app's through the consent API),
+    `/oidc/token`. Tokens the flow cannot give without changing the user (expired, no `openid`,
+    a user with no password or no username: the default sign-in method) come from
+    `stored_access_token`."""
+    if ttl_s <= 0 or "openid" not in scopes.split():
+        return stored_access_token(srv, user_id, app_id, scopes, ttl_s)
+    with _admin(srv) as admin:
+        user = admin.get(f"/api/users/{user_id}").json()
+        known = (str(admin.base_url), user_id) in _CHOSEN
+        if not user.get("username") or not (known or user.get("hasPassword")):
+            return stored_access_token(srv, user_id, app_id, scopes, ttl_s)
+        app = admin.get(f"/api/applications/{app_id}").json()
+        secret = admin.get(f"/api/applications/{app_id}/secrets").json()[0]["value"] if app["type"] == "Traditional" else None
+        if app.get("isThirdParty"):
+            wanted = [s for s in scopes.split() if s != "openid"]
+            admin.post(f"/api/applications/{app_id}/user-consent-scopes", json={"userScopes": wanted})
+    with httpx.Client(base_url=srv.base_url, timeout=30) as c:
+        verifier = secrets.token_urlsafe(32)
+        with _admin(srv) as admin:
+            redirect = _redirect_uri(admin, app_id, "http://127.0.0.1:9/callback")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        params = {"client_id": app_id, "redirect_uri": redirect, "response_type": "code", "scope": scopes,
+                  "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"}  # fmt: skip
+        r = c.get("/oidc/auth", params=params)
+        assert r.status_code == 303, r.text
+        finish_login(srv, c.cookies["_interaction"], user_id, password)
+        url = f"{srv.base_url}/oidc/auth/{c.cookies['_interaction']}"
+        for _ in range(6):
+            if url.startswith(redirect):
+                break
+            r = c.get(url)
+            if r.status_code == 200 and urlparse(url).path == "/consent":  # a third-party app's page
+                r = c.post("/api/interaction/consent", json={})
+                assert r.status_code == 200, r.text
+                url = r.json()["redirectTo"]
+                continue
+            assert r.status_code in (302, 303), r.text
+            url = urljoin(str(r.request.url), r.headers["location"])
+        code = parse_qs(urlparse(url).query)["code"][0]
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect, "code_verifier": verifier}
+        if secret is None:
+            data["client_id"] = app_id
+        r = c.post("/oidc/token", data=data, auth=(app_id, secret) if secret else httpx.USE_CLIENT_DEFAULT)  # type: ignore[arg-type]
+        assert r.status_code == 200, r.text
+        return str(r.json()["access_token"])
+
+
+def stored_access_token(srv: Server, user_id: str, app_id: str, scopes: str, ttl_s: int = 3600) -> str:
+    """An access token written as `/oidc/token` stores it (under its digest), for states a sign-in
+    cannot produce on demand: already expired, or without `openid`."""
     token = secrets.token_urlsafe(32)
     now = int(time.time() * 1000)
     grant_id = secrets.token_urlsafe(16)
@@ -105,38 +211,18 @@ def user_access_token(srv: Server, user_id: str, app_id: str, scopes: str = "ope
     return token
 
 
-def finish_login(srv: Server, uid: str, account_id: str, event: str = "SignIn") -> None:
-    """SEAM: what `POST /api/experience/submit` does once the user is identified: the
-    interaction's `result.login` and Logto's `lastSubmission`, then the browser goes to
-    `GET /oidc/auth/<uid>`."""
-    ts = int(time.time())
-    last = {"interactionEvent": event, "userId": account_id, "verificationRecords": []}
-    if srv.backend == "postgres":
-        sql = (
-            "UPDATE oidc_model_instances SET account_id = ?, payload = payload || ?::jsonb "
-            "WHERE tenant_id = 'default' AND model_name = 'Interaction' AND id = ?"
-        )
-        patch = {"result": {"login": {"accountId": account_id, "ts": ts}}, "lastSubmission": last}
-        _execute(srv, sql, [account_id, _json(srv, patch), uid])
-        return
-    sql = (
-        "UPDATE oidc_model_instances SET account_id = ?, "
-        "payload = json_set(payload, '$.result', json(?), '$.lastSubmission', json(?)) "
-        "WHERE tenant_id = 'default' AND model_name = 'Interaction' AND id = ?"
-    )
-    _execute(srv, sql, [account_id, _json(srv, {"login": {"accountId": account_id, "ts": ts}}), _json(srv, last), uid])
-
-
-def verified_record(srv: Server, user_id: str, ttl_s: int = 600) -> str:
-    """SEAM: a verified verification record (what `logto-verification-id` names) as the
-    Verification API stores it once the user proved their identity."""
-    record_id = secrets.token_hex(10)
-    now = int(time.time() * 1000)
-    data = {"id": record_id, "type": "Password", "userId": user_id, "verified": True}
-    _execute(
-        srv,
-        "INSERT INTO verification_records (tenant_id, id, user_id, data, expires_at, created_at) "
-        f"VALUES ('default', ?, ?, {_cast(srv)}, ?, ?)",
-        [record_id, user_id, _json(srv, data), now + ttl_s * 1000, now],
-    )
-    return record_id
+def verified_record(srv: Server, user_id: str, password: str | None = None, token: str | None = None) -> str:
+    """A verified identity of the user (`logto-verification-id`): the Verification API's password
+    record, with `token` or one from a sign-in to a throwaway app (the account center must be on)."""
+    with _admin(srv) as admin:
+        secret = _password(admin, user_id, password)
+        if token is None:
+            app = admin.post("/api/applications", json={"name": "verify", "type": "Traditional",
+                                                         "oidcClientMetadata": {"redirectUris": ["http://127.0.0.1:9/callback"],
+                                                                                "postLogoutRedirectUris": []}}).json()  # fmt: skip
+    if token is None:
+        token = user_access_token(srv, user_id, app["id"], "openid", password=secret)
+    r = httpx.post(f"{srv.base_url}/api/verifications/password", json={"password": secret},
+                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    return str(r.json()["verificationRecordId"])

@@ -183,7 +183,7 @@ def test_password(own_server: Server, api: httpx.Client, app_id: str, hooks: Rec
         assert me.post("/api/my-account/password", json={"password": "Fresh-Pass-99"}).status_code == 204
     account_center(api, fields={**ALL_FIELDS, "password": "ReadOnly"})
     try:
-        with user_client(own_server, user["id"], app_id, "openid") as me:
+        with user_client(own_server, user["id"], app_id, "openid", password="Another-Pass-77") as me:
             r = me.post("/api/my-account/password", json={"password": "Third-Pass-55"}, headers=verified(password_record(me, "Another-Pass-77")))
             _fail(r, 400, "account_center.field_not_editable")
     finally:

@@ -110,7 +110,7 @@ def test_my_account_sessions(own_server: Server, api: httpx.Client, browser: Bro
     assert res.status_code == 401 and res.json()["code"] == "verification_record.permission_denied"
     other = verified_record(own_server, make_user(api))
     assert httpx.get(url, headers={**mine, "logto-verification-id": other}).status_code == 401
-    verified = {**mine, "logto-verification-id": verified_record(own_server, user_id)}
+    verified = {**mine, "logto-verification-id": verified_record(own_server, user_id, token=tokens["access_token"])}
     res = httpx.get(url, headers=verified)
     assert res.status_code == 200, res.text
     uid = res.json()["sessions"][0]["payload"]["uid"]
