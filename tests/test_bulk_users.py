@@ -64,6 +64,10 @@ def total_named(api: httpx.Client, prefix: str) -> int:
     return int(res.headers["total-number"])
 
 
+def total_all(api: httpx.Client) -> int:
+    return int(api.get("/api/users", params={"page_size": 1}).headers["total-number"])
+
+
 def verify(api: httpx.Client, user_id: str, password: str) -> int:
     return api.post(f"/api/users/{user_id}/password/verify", json={"password": password}).status_code
 
@@ -96,6 +100,7 @@ def test_import_jsonl_with_hashes_and_bad_lines(own_server: Server, api: httpx.C
         "",  # blank lines are skipped
         {"username": f"{t}_last", "primaryEmail": f"{t.upper()}@EXAMPLE.com"},  # line 12: e-mail taken (any case)
     ]
+    everyone = total_all(api)
     run = cli(own_server, "import", str(write_jsonl(tmp_path / "users.jsonl", lines)), check=1)
     errors = [line for line in run.stderr.splitlines() if line.startswith("line ")]
     codes = [(e.split(":")[0], e.split(": ")[1]) for e in errors]
@@ -119,8 +124,8 @@ def test_import_jsonl_with_hashes_and_bad_lines(own_server: Server, api: httpx.C
         user = found[f"{t}_{name}"]
         assert verify(api, user["id"], password + "x") == 422
         assert verify(api, user["id"], password) == 204, name
-    # The count Logto's paging relies on moved with the import.
-    assert total_named(api, t) == 4
+    # The maintained count behind an unfiltered list's Total-Number moved with the import.
+    assert total_named(api, t) == 4 and total_all(api) == everyone + 4
 
 
 def test_import_csv(own_server: Server, api: httpx.Client, tmp_path: Path) -> None:
@@ -297,3 +302,18 @@ def test_bulk_matches_sequential_creates(api: httpx.Client, names: list[str], ex
             assert "id" in result
             held.add(name)
     assert total_named(api, t) == len(held)
+
+
+def test_created_users_get_the_default_roles(own_server: Server, api: httpx.Client, tmp_path: Path) -> None:
+    role = api.post("/api/roles", json={"name": tag(), "description": "d", "isDefault": True})
+    assert role.status_code == 200, role.text
+    try:
+        t = tag()
+        [answer] = api.post("/api/users/bulk", json={"users": [{"username": f"{t}_api"}]}).json()
+        cli(own_server, "import", str(write_jsonl(tmp_path / "r.jsonl", [{"username": f"{t}_cli"}])), "--quiet")
+        for user in users_named(api, t):
+            roles = api.get(f"/api/users/{user['id']}/roles").json()
+            assert [r["id"] for r in roles] == [role.json()["id"]], user["username"]
+        assert answer["id"] in {u["id"] for u in users_named(api, t)}
+    finally:
+        api.delete(f"/api/roles/{role.json()['id']}")
