@@ -149,26 +149,46 @@ def test_import_csv(own_server: Server, api: httpx.Client, tmp_path: Path) -> No
     assert verify(api, found[f"{t}_a"]["id"], "md5-secret") == 204
 
 
+def _interrupt(server: Server, path: Path, sig: int, after_line: int) -> subprocess.Popen[str]:
+    """Start an import and send `sig` once its progress file records a line past `after_line`."""
+    progress = path.with_name(path.name + ".progress")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "authkeep.cli", "users", "import", str(path), "--batch-size", "50", "--quiet"],
+        env=server.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if orjson.loads(progress.read_bytes())["line"] > after_line:
+                break
+        except (OSError, orjson.JSONDecodeError):
+            pass
+        time.sleep(0.005)
+    proc.send_signal(sig)
+    proc.wait(60)
+    return proc
+
+
 def test_interrupted_import_resumes(own_server: Server, api: httpx.Client, tmp_path: Path) -> None:
     t = tag()
     count = 1500
     path = write_jsonl(tmp_path / "many.jsonl", [{"username": f"{t}_{i}", "primaryEmail": f"{t}{i}@e.com"} for i in range(count)])
     progress = tmp_path / "many.jsonl.progress"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "authkeep.cli", "users", "import", str(path), "--batch-size", "50", "--quiet"],
-        env=own_server.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not progress.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)  # a crash: no handler runs
-    proc.wait(30)
-    assert proc.stderr is not None
-    proc.stderr.close()
+    # Ctrl-C: the batch in flight commits, the progress says so, exit status 130.
+    stopped = _interrupt(own_server, path, signal.SIGINT, 0)
+    assert stopped.stderr is not None
+    message = stopped.stderr.read()
+    stopped.stderr.close()
+    first = orjson.loads(progress.read_bytes())
+    assert stopped.returncode == 130 and "interrupted; lines up to" in message, message
+    assert 0 < first["line"] < count and total_named(api, t) == first["line"] == first["created"]
+    # A crash (SIGKILL): no handler runs; what was committed stays.
+    killed = _interrupt(own_server, path, signal.SIGKILL, first["line"])
+    assert killed.stderr is not None
+    killed.stderr.close()
     saved = orjson.loads(progress.read_bytes())
-    assert 0 < saved["line"] < count and not saved["done"], saved
-    before = total_named(api, t)
-    assert before >= saved["line"]  # committed batches are all there (the one in flight may be too)
+    assert first["line"] < saved["line"] < count and not saved["done"], saved
+    assert total_named(api, t) >= saved["line"]  # the batch in flight may have committed too
 
     again = cli(own_server, "import", str(path), "--quiet")
     assert f"resuming {path} after line {saved['line']}" in again.stderr
@@ -177,7 +197,8 @@ def test_interrupted_import_resumes(own_server: Server, api: httpx.Client, tmp_p
     assert " 0 failed" in again.stderr
 
     # A crash between a batch's commit and its progress record: the re-run skips what is there.
-    progress.write_bytes(orjson.dumps({**orjson.loads(progress.read_bytes()), "line": count - 120, "done": False}))
+    state = {**orjson.loads(progress.read_bytes()), "line": count - 120, "skipped": 0, "done": False}
+    progress.write_bytes(orjson.dumps(state))
     rerun = cli(own_server, "import", str(path), "--quiet")
     assert "120 skipped (already present), 0 failed" in rerun.stderr, rerun.stderr
     assert total_named(api, t) == count
