@@ -22,13 +22,14 @@ def add_parser(sub: Any) -> None:
     imp.add_argument("--restart", action="store_true", help="ignore the progress file and start at line 1")
     imp.add_argument("--errors", type=Path, help="also write failed lines as JSONL {line, code, message}")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
-    imp.add_argument("--tenant", default=DEFAULT_TENANT)
+    # One tenant today; a `--tenant` option belongs with multi-tenant hosting (issue 19).
+    imp.set_defaults(tenant=DEFAULT_TENANT)
     exp = verbs.add_parser("export", help="write every user as JSONL or CSV (no secrets)")
     exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     exp.add_argument("--out", type=Path, help="default: standard output")
     exp.add_argument("--with-password-hashes", action="store_true", help="add passwordDigest and passwordAlgorithm")
     exp.add_argument("--quiet", action="store_true", help="no progress bar")
-    exp.add_argument("--tenant", default=DEFAULT_TENANT)
+    exp.set_defaults(tenant=DEFAULT_TENANT)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -167,14 +168,10 @@ class _Report:
     errors: IO[str] | None
     state: _Progress
     stats: users_bulk.Statistics
-    failures: list[tuple[int, LogtoError]] = field(default_factory=list)
 
-    def fail(self, line: int, exc: LogtoError) -> None:
-        self.failures.append((line, exc))
-
-    def flush(self) -> None:
-        """The batch's failures in line order (parse errors and database answers mixed)."""
-        for line, exc in sorted(self.failures, key=lambda f: f[0]):
+    def flush(self, failures: list[tuple[int, LogtoError]]) -> None:
+        """A batch's failures in line order (parse errors and database answers mixed)."""
+        for line, exc in sorted(failures, key=lambda f: f[0]):
             self.state.failed += 1
             wire = error_wire(exc)
             details = f" ({wire['details']})" if "details" in wire else ""
@@ -183,7 +180,13 @@ class _Report:
                 self.errors.write(orjson.dumps({"line": line, **wire}).decode() + "\n")
         if self.errors is not None:
             self.errors.flush()
-        self.failures.clear()
+
+
+@dataclass
+class _Batch:
+    items: list[users_bulk.Item] = field(default_factory=list)
+    failures: list[tuple[int, LogtoError]] = field(default_factory=list)  # lines refused before the database
+    last: int = 0  # the last line the batch covers
 
 
 async def import_file(settings: Settings, args: argparse.Namespace, state: _Progress, errors: IO[str] | None) -> int:
@@ -206,25 +209,39 @@ async def import_file(settings: Settings, args: argparse.Namespace, state: _Prog
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _stopper(loop, sig, stop))
+    # The next batch is read and validated while the previous one commits; batches commit in
+    # order, so the progress file always names a line before which everything is done.
+    committing: asyncio.Task[None] | None = None
     try:
-        batch: list[users_bulk.Item] = []
-        last = state.line
+        batch = _Batch(last=state.line)
         for number, raw in _records(args.file, fmt, state.line):
             if stop.is_set():
+                if committing is not None:
+                    await committing
                 return 130
-            last = number
+            batch.last = number
             item = raw if isinstance(raw, LogtoError) else _parse(number, raw)
             if isinstance(item, LogtoError):
-                report.fail(number, item)
+                batch.failures.append((number, item))
             else:
-                batch.append(item)
-            if len(batch) >= size:
-                await _commit(db, args.tenant, batch, report, last)
-                batch = []
-        await _commit(db, args.tenant, batch, report, last)
+                batch.items.append(item)
+            if len(batch.items) >= size:
+                if committing is not None:
+                    await committing
+                committing = asyncio.create_task(_commit(db, args.tenant, batch, report))
+                batch = _Batch(last=number)
+            elif committing is not None and number % 64 == 0:
+                await asyncio.sleep(0)  # let the commit in flight move on
+        if committing is not None:
+            await committing
+        await _commit(db, args.tenant, batch, report)
         state.done = True
         state.save()
     finally:
+        if committing is not None and not committing.done():  # failing: that batch rolls back
+            committing.cancel()
+            with contextlib.suppress(BaseException):
+                await committing
         bar.close()
         await db.dispose()
     elapsed = time.monotonic() - started
@@ -249,22 +266,23 @@ def _parse(number: int, raw: Any) -> users_bulk.Item | LogtoError:
         return exc
 
 
-async def _commit(db: Any, tenant_id: str, batch: list[users_bulk.Item], report: _Report, last: int) -> None:
+async def _commit(db: Any, tenant_id: str, batch: _Batch, report: _Report) -> None:
     state = report.state
-    if batch:
+    failures = list(batch.failures)
+    if batch.items:
         created = 0
-        for result in await users_bulk.create_many(db, tenant_id, batch, skip_existing=True):
+        for result in await users_bulk.create_many(db, tenant_id, batch.items, skip_existing=True):
             if result.error is not None:
-                report.fail(result.index, result.error)
+                failures.append((result.index, result.error))
             elif result.skipped:
                 state.skipped += 1
             else:
                 created += 1
         state.created += created
         await report.stats.grew(created)
-    report.flush()
-    report.bar.update(last - state.line)
-    state.line = last
+    report.flush(failures)
+    report.bar.update(batch.last - state.line)
+    state.line = batch.last
     state.save()
 
 

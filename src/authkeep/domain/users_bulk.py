@@ -221,7 +221,7 @@ async def _check(
 
 class Statistics:
     """Keeps PostgreSQL's statistics of `users` in step with an import: ANALYZE whenever the table
-    has grown by half since the planner last looked, so identifier lookups stay index lookups."""
+    has doubled since the planner last looked, so identifier lookups stay index lookups."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -235,7 +235,7 @@ class Statistics:
             async with self.db.read() as conn:
                 self.known = await store.estimated_users(conn)
         self.added += created
-        if self.added * 2 > max(self.known, 1000):
+        if self.added >= max(self.known, 1000):
             async with self.db.write() as conn:
                 await store.analyze(conn)
                 self.known = await store.estimated_users(conn)
