@@ -196,7 +196,7 @@ async def import_file(settings: Settings, args: argparse.Namespace, state: _Prog
               file=sys.stderr)  # fmt: skip
         return 0
     size = max(1, min(args.batch_size, 10_000))
-    total = _count_lines(args.file) - (1 if fmt == "csv" else 0)
+    total = max(0, _count_lines(args.file) - (1 if fmt == "csv" else 0))
     done_lines = max(0, state.line - (1 if fmt == "csv" else 0))
     if state.resumed_from:
         print(f"authkeep: resuming {args.file} after line {state.line}", file=sys.stderr)
