@@ -1,5 +1,6 @@
 """Build authkeep's OpenAPI document: Logto's own description of every operation authkeep
-implements (same paths, fields and statuses), nothing more.
+implements (same paths, fields and statuses), plus authkeep's few extensions (EXTENSIONS below,
+each marked `x-authkeep-extension: true` and listed in docs/compatibility.md), nothing more.
 
     .venv/bin/python scripts/build_openapi.py [path/to/logto/management.openapi.json]
 
@@ -88,11 +89,13 @@ def build(source: dict[str, Any], document: str = "management") -> dict[str, Any
     missing = []
     for method, path in sorted(wanted):
         op = source["paths"].get(path, {}).get(method)
+        if op is None and (method, path) in EXTENSIONS:
+            op = EXTENSIONS[(method, path)](source)
         if op is None:
             missing.append(f"{method.upper()} {path}")
             continue
         paths.setdefault(path, {})[method] = op
-        shared = source["paths"][path].get("parameters")
+        shared = source["paths"].get(path, {}).get("parameters")
         if shared:
             paths[path]["parameters"] = shared
     if missing:
@@ -118,7 +121,8 @@ def build(source: dict[str, Any], document: str = "management") -> dict[str, Any
         "openapi": source["openapi"],
         "info": {
             "title": f"authkeep {TITLES[document]}",
-            "description": f"The Logto {TITLES[document]} operations implemented by authkeep, described as Logto 1.42 describes them.",
+            "description": f"The Logto {TITLES[document]} operations implemented by authkeep, described as Logto 1.42 describes them"
+            + (", and authkeep's extensions (marked `x-authkeep-extension`)." if document == "management" else "."),
             "version": __version__,
         },
         "servers": [{"url": "http://localhost:3001", "description": "authkeep endpoint address."}],
@@ -127,6 +131,63 @@ def build(source: dict[str, Any], document: str = "management") -> dict[str, Any
         "components": {kind: dict(sorted(entries.items())) for kind, entries in sorted(components.items())},
         "tags": [t for t in source.get("tags", []) if t.get("name") in tags_used],
     }
+
+
+# --- authkeep extensions: operations Logto does not have ----------------------------------------
+
+
+def bulk_create_users(source: dict[str, Any]) -> dict[str, Any]:
+    """POST /api/users/bulk (api/users/bulk.py, docs/bulk-users.md): items are POST /api/users
+    bodies, described by Logto's own schema of that body."""
+    item = source["paths"]["/api/users"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    error = {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "string"}},
+    }
+    result = {
+        "type": "object",
+        "required": ["index"],
+        "properties": {
+            "index": {"type": "integer", "description": "The item's position in `users`."},
+            "id": {"type": "string", "description": "The created user's ID."},
+            "error": {**error, "description": "Why this item was not created (Logto's error code and message)."},
+        },
+    }
+    body = {
+        "type": "object",
+        "required": ["users"],
+        "properties": {"users": {"type": "array", "maxItems": 1000, "items": item}},
+    }
+    return {
+        "operationId": "AuthkeepBulkCreateUsers",
+        "tags": ["Users"],
+        "x-authkeep-extension": True,
+        "parameters": [],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        },
+        "responses": {
+            "200": {
+                "description": "One result per item, in order: `{index, id}` or `{index, error}`.",
+                "content": {"application/json": {"schema": {"type": "array", "items": result}}},
+            },
+            "400": {"description": "The body is not `{users: [...]}` with at most 1,000 items."},
+            "401": {"description": "Unauthorized"},
+            "403": {"description": "Forbidden"},
+        },
+        "summary": "Create users in bulk (authkeep extension)",
+        "description": "An authkeep extension, not part of Logto. Creates up to 1,000 users as POST /api/users "
+        "would, one at a time in order, and answers per item; a refused item does not stop the others. "
+        "Each created user raises `User.Created`. Plain text passwords are refused: send "
+        "`passwordDigest` and `passwordAlgorithm`.",
+    }
+
+
+EXTENSIONS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("post", "/api/users/bulk"): bulk_create_users,
+}
 
 
 # --- Patches to Logto's document -----------------------------------------------------------------

@@ -1,6 +1,16 @@
 """Users routes (Logto tag "Users", docs/users.md), one module per sub-resource."""
 
-from authkeep.api.users import core, identities, mfa, password, profile, roles, sessions, tokens
+from authkeep.api.users import (
+    bulk,
+    core,
+    identities,
+    mfa,
+    password,
+    profile,
+    roles,
+    sessions,
+    tokens,
+)
 
 ROUTERS = [
     core.router,
@@ -11,4 +21,5 @@ ROUTERS = [
     mfa.router,
     tokens.router,
     sessions.router,
+    bulk.router,  # authkeep extension: POST /users/bulk
 ]
