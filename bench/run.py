@@ -3,7 +3,8 @@
     make bench            # or: .venv/bin/python bench/run.py [--connections 32] [--duration 10]
 
 Starts authkeep (uvicorn, AUTHKEEP_WORKERS processes) on a fresh PostgreSQL database, seeds 2,000
-users (`user<i>`), 40 applications and 40 roles with 5 users each through the API, then drives it
+users (`user<i>`), 40 applications and 40 roles with 5 users each through the API, runs ANALYZE
+(the statistics autovacuum would gather within a minute), then drives it
 with wrk and prints rps and p50/p99 per scenario. Each list is run first with
 AUTHKEEP_RESPONSE_CACHE_SECONDS=0 (the cost of a request that reaches the database), then on a
 second server on the same database as served (response cache on, the default), followed by the
@@ -80,6 +81,24 @@ def seed(api: httpx.Client, users: int, apps: int, roles: int) -> list[str]:
     return user_ids
 
 
+def analyze(url: str) -> None:
+    """Planner statistics for the seeded tables, as autovacuum would gather within about a minute:
+    without this the first scenarios ran on plans made for empty tables, and which scenarios did
+    depended on autovacuum's timing."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 LISTS = (
     "/api/users?page_size=20",
     "/api/applications?page_size=20",
@@ -120,6 +139,8 @@ def main() -> None:
         token = server.token()
         with httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as api:
             user_ids = seed(api, args.users, 40, 40)
+        if name:
+            analyze(url)
         basic = base64.b64encode(f"{server.client_id}:{server.client_secret}".encode()).decode()
         print(title, flush=True)
         same_db = {k: server.env[k] for k in ("AUTHKEEP_SECRET_KEY", "AUTHKEEP_ENDPOINT", "AUTHKEEP_BOOTSTRAP_CLIENT_ID",
