@@ -1,4 +1,5 @@
-"""Latency of `store.users.list_users` alone (no HTTP), for the Users scenarios.
+"""Latency of the user list's store call alone (`store.users.list_page`, what `GET /api/users`
+runs; no HTTP), for the Users scenarios.
 
     .venv/bin/python bench/users_store_latency.py postgresql://postgres@127.0.0.1:5432/authkeep_bench_users_1m
     .venv/bin/python bench/users_store_latency.py sqlite:////path/authkeep.db
@@ -42,8 +43,7 @@ async def main(url: str, runs: int = 60) -> None:
             times = []
             for i in range(runs):
                 t0 = time.perf_counter()
-                async with db.read() as conn:
-                    rows, total = await store.list_users(conn, db.dialect, "default", search, Page(page, 20))
+                rows, total = await store.list_page(db, "default", search, Page(page, 20))
                 if i >= 10:
                     times.append((time.perf_counter() - t0) * 1000)
             times.sort()

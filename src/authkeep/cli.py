@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(admins.first_admin(settings))
     import uvicorn
 
+    from authkeep.httpserver import Protocol
+
     host, port = settings.host, settings.port
     workers = args.workers or settings.workers
     os.environ.setdefault("AUTHKEEP_ENDPOINT", settings.endpoint)
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             port=port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            http=Protocol,
             log_level=settings.log_level,
             access_log=False,
             proxy_headers=True,

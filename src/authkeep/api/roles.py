@@ -61,20 +61,16 @@ class ApplicationIds(web.Body):
 @router.get("/roles", query=RoleQuery, paged=True, search=store.SEARCH, reads=("roles", "users", "applications"))
 async def list_roles(ctx: Ctx) -> Response:
     q: RoleQuery = ctx.q
-    async with ctx.db.read() as conn:
-        total, found = await store.list_roles(
-            conn, ctx.tenant_id, ctx.search, ctx.page, q.type, q.exclude_user_id, q.exclude_application_id
-        )
-        role_ids = [r.id for r in found]
-        users = await store.users_of(conn, ctx.tenant_id, role_ids)
-        apps = await store.applications_of(conn, ctx.tenant_id, role_ids)
+    total, found = await store.list_page(
+        ctx.db, ctx.tenant_id, ctx.search, ctx.page, q.type, q.exclude_user_id, q.exclude_application_id
+    )
     items = [
         {
-            **rows.role(r),
-            "usersCount": users[r.id].count,
-            "featuredUsers": users[r.id].featured,
-            "applicationsCount": apps[r.id].count,
-            "featuredApplications": apps[r.id].featured,
+            **r.role,
+            "usersCount": r.users.count,
+            "featuredUsers": r.users.featured,
+            "applicationsCount": r.applications.count,
+            "featuredApplications": r.applications.featured,
         }
         for r in found
     ]

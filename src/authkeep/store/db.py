@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.expression import Executable
 
@@ -126,10 +127,15 @@ def _before_cursor_execute(conn: Connection, _cursor: Any, sql: str, _params: An
     events.record(conn, sql, compiled.statement if compiled is not None else None)
 
 
+# Statements `fetch` keeps compiled: the module-level ones and those cached per search shape.
+MAX_PREPARED = 2048
+
+
 class _Prepared:
     """A prebuilt statement compiled once to the driver's SQL, for `Database.fetch`."""
 
     def __init__(self, stmt: Executable, dialect: Any) -> None:
+        self.stmt = stmt
         compiled = stmt.compile(dialect=dialect)
         self.sql = compiled.string
         self.order = list(compiled.positiontup or [])
@@ -299,11 +305,21 @@ class Database:
             async with self.read() as conn:
                 return [dict(r._mapping) for r in await conn.execute(stmt, params)]
         prepared = self._prepared.get(id(stmt))
-        if prepared is None:
+        if prepared is None or prepared.stmt is not stmt:  # (an id can be reused once a statement is freed)
+            if len(self._prepared) >= MAX_PREPARED:
+                self._prepared.clear()
             prepared = self._prepared[id(stmt)] = _Prepared(stmt, self.engine.dialect)
         pool = self._pool or await self._open_pool()
         args = [params[name] if name in params else prepared.fixed[name] for name in prepared.order]
-        return [dict(r) for r in await pool.fetch(prepared.sql, *args)]
+        try:
+            found = await pool.fetch(prepared.sql, *args)
+        except Exception as exc:
+            import asyncpg
+
+            if isinstance(exc, asyncpg.PostgresError):  # as SQLAlchemy reports it (dberrors, search errors)
+                raise DBAPIError(prepared.sql, None, exc, hide_parameters=True) from exc
+            raise
+        return [dict(r) for r in found]
 
     async def fetch_write(self, sql: str, args: list[Any], families: Iterable[str]) -> list[Any]:
         """One autocommit statement (its own transaction); PostgreSQL only. For hot writes that

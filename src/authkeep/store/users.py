@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -41,7 +43,7 @@ from authkeep.search import Search
 from authkeep.store import tables as T
 from authkeep.store.db import Database
 from authkeep.store.rows import USER_INFO_COLUMNS, role
-from authkeep.store.search_sql import search_condition
+from authkeep.store.search_sql import bound_condition, search_condition, search_params, search_shape
 
 U = T.users
 UR = T.users_roles
@@ -323,63 +325,108 @@ async def delete_user(conn: AsyncConnection, tenant_id: str, user_id: str) -> No
         raise LogtoError("entity.not_found", 404)
 
 
-def _list_conditions(
-    dialect: str, tenant_id: str, search: Search, exclude_role_id: str | None, exclude_org_id: str | None
-) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [U.c.tenant_id == tenant_id]
-    if search:
-        conds.append(search_condition(search, SEARCH, dialect))
-    if exclude_role_id:
-        conds.append(~exists().where(UR.c.role_id == exclude_role_id, UR.c.user_id == U.c.id))
-    if exclude_org_id:
+def _exclusions(exclude_role: bool, exclude_org: bool) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if exclude_role:
+        conds.append(~exists().where(UR.c.role_id == bindparam("exclude_role"), UR.c.user_id == U.c.id))
+    if exclude_org:
         our = T.organization_user_relations
-        conds.append(~exists().where(our.c.organization_id == exclude_org_id, our.c.user_id == U.c.id))
+        conds.append(~exists().where(our.c.organization_id == bindparam("exclude_org"), our.c.user_id == U.c.id))
     return conds
 
 
-def _matching(
-    dialect: str,
-    tenant_id: str,
-    search: Search,
-    exclude_role_id: str | None,
-    exclude_org_id: str | None,
-    conds: list[ColumnElement[bool]],
-) -> Any:
-    """The CTE of matching (id, created_at). With a pre-filter, candidates come from the
-    all-fields trigram index alone and the real search condition runs on them afterwards, so the
-    planner cannot also OR five per-field index scans into the plan (a generic plan did)."""
-    pre = _prefilters(search, dialect) if search else []
-    if not pre:
-        m = select(U.c.id, U.c.created_at).where(*conds).cte("m")
-        return m.prefix_with("MATERIALIZED") if dialect == "postgresql" else m
-    base = _list_conditions(dialect, tenant_id, Search(), exclude_role_id, exclude_org_id)
-    cand = (
-        select(U.c.id, U.c.created_at, *SEARCH.values())
-        .where(*base, *pre)
-        .cte("candidates")
-        .prefix_with("MATERIALIZED")
-    )
-    cols = {name: cand.c[col.name] for name, col in SEARCH.items()}
-    return select(cand.c.id, cand.c.created_at).where(search_condition(search, cols, dialect)).cte("m")
+_SEARCH_TEXT = func.authkeep_user_search_text(U.c.id, U.c.primary_email, U.c.primary_phone, U.c.username, U.c.name)
+# A like value `%text%` whose text has no wildcard, escape or space: some field contains it
+# exactly when the fields joined by spaces contain it (a match cannot span a separator).
+_WHOLE = re.compile(r"%[^%_\\ ]+%")
 
 
-def _prefilters(search: Search, dialect: str) -> list[ColumnElement[bool]]:
-    """PostgreSQL: a general like-search item `p` matches some field only if the concatenation of
-    all fields matches `%p%`; that condition is served by one trigram index (`ix_users_trgm_all`)
-    instead of five. It only narrows candidates: the real condition is still applied."""
+def _prefilters(search: Search, dialect: str) -> tuple[str, ...]:
+    """PostgreSQL: per search item, "pre" when its values can narrow candidates through the one
+    trigram index over all five fields (`ix_users_trgm_all`): a general like-search item `p`
+    matches some field only if the joined fields match `%p%`; "whole" when that test is the
+    search itself (a single general `%text%` item, see `_WHOLE`); "" otherwise. A narrowing test
+    keeps the planner from OR-ing five per-field index scans (a generic plan did), and the real
+    condition still runs on the candidates."""
     if dialect != "postgresql" or not (search.joint == "and" or len(search.items) == 1):
-        return []
-    out: list[ColumnElement[bool]] = []
-    text = func.authkeep_user_search_text(U.c.id, U.c.primary_email, U.c.primary_phone, U.c.username, U.c.name)
+        return ()
+    out = []
     for item in search.items:
-        if item.field is not None or item.mode != "like":
-            continue
         value = item.values[0]
-        if (len(value) - len(value.rstrip("\\"))) % 2:
-            continue  # a dangling escape: leave the error to the real condition
-        pattern = f"%{value}%"
-        out.append(text.like(pattern, escape="\\") if search.case_sensitive else text.ilike(pattern, escape="\\"))
-    return out
+        if item.field is not None or item.mode != "like" or (len(value) - len(value.rstrip("\\"))) % 2:
+            out.append("")  # (a dangling escape: leave the error to the real condition)
+        elif len(search.items) == 1 and _WHOLE.fullmatch(value):
+            out.append("whole")
+        else:
+            out.append("pre")
+    return tuple(out) if any(out) else ()
+
+
+def _matching(shape: Search, pre: tuple[str, ...], dialect: str, conds: list[ColumnElement[bool]]) -> Any:
+    """The CTE of matching (id, created_at), the search's values bound as `s<i>_0`."""
+    if not pre:
+        m = select(U.c.id, U.c.created_at).where(*conds, bound_condition(shape, SEARCH, dialect)).cte("m")
+        return m.prefix_with("MATERIALIZED") if dialect == "postgresql" else m
+    tests = []
+    for i, kind in enumerate(pre):
+        if kind:
+            p = bindparam(f"p{i}")
+            tests.append(_SEARCH_TEXT.like(p, escape="\\") if shape.case_sensitive else _SEARCH_TEXT.ilike(p, escape="\\"))
+    if pre == ("whole",):
+        return select(U.c.id, U.c.created_at).where(*conds, *tests).cte("m").prefix_with("MATERIALIZED")
+    cand = select(U.c.id, U.c.created_at, *SEARCH.values()).where(*conds, *tests).cte("candidates")
+    cand = cand.prefix_with("MATERIALIZED")
+    cols = {name: cand.c[col.name] for name, col in SEARCH.items()}
+    return select(cand.c.id, cand.c.created_at).where(bound_condition(shape, cols, dialect)).cte("m")
+
+
+@lru_cache(maxsize=512)
+def _filtered(
+    dialect: str, shape: Search, pre: tuple[str, ...], exclude_role: bool, exclude_org: bool, limit: int, offset: int
+) -> Any:
+    """The page and exact total of a filtered list, one statement per shape (search fields,
+    modes, joint, exclusions, page), values bound per request: building and compiling it cost
+    more CPU than running it. The total comes from the matching set the page is cut from, and
+    the one-row count side of the outer join answers it even for an empty page."""
+    conds = [U.c.tenant_id == bindparam("tenant"), *_exclusions(exclude_role, exclude_org)]
+    m = _matching(shape, pre, dialect, conds) if shape else select(U.c.id, U.c.created_at).where(*conds).cte("m")
+    keys = (
+        select(m.c.id)
+        .order_by(m.c.created_at.desc(), m.c.id.desc())
+        .limit(_n(limit))
+        .offset(_n(offset))
+        .subquery("page")
+    )
+    total = select(func.count().label("total")).select_from(m).subquery("t")
+    rows = U.join(keys, U.c.id == keys.c.id)
+    return (
+        select(total.c.total, *LIST_COLUMNS)
+        .select_from(total.outerjoin(rows, true()))
+        .order_by(U.c.created_at.desc(), U.c.id.desc())
+    )
+
+
+def _filtered_query(
+    dialect: str, tenant_id: str, search: Search, page: Page, exclude_role_id: str | None, exclude_org_id: str | None
+) -> tuple[Any, dict[str, Any]]:
+    params: dict[str, Any] = {"tenant": tenant_id, **search_params(search, dialect)}
+    if exclude_role_id:
+        params["exclude_role"] = exclude_role_id
+    if exclude_org_id:
+        params["exclude_org"] = exclude_org_id
+    pre = _prefilters(search, dialect) if search else ()
+    for i, kind in enumerate(pre):
+        if kind:
+            params[f"p{i}"] = f"%{search.items[i].values[0]}%"
+    stmt = _filtered(
+        dialect, search_shape(search), pre, bool(exclude_role_id), bool(exclude_org_id), page.limit, page.offset
+    )
+    return stmt, params
+
+
+def _page_of(found: list[Any]) -> tuple[list[Any], int]:
+    total = int(found[0]["total"]) if found else 0
+    return [r for r in found if r["id"] is not None], total
 
 
 async def count_all_users(conn: AsyncConnection, tenant_id: str) -> int:
@@ -492,25 +539,11 @@ async def list_users(
     never as a filter on an index walk) and count and page from them. Unfiltered lists read the
     total from `user_counts`; deep pages locate their start through `user_buckets`.
     """
-    conds = _list_conditions(dialect, tenant_id, search, exclude_role_id, exclude_org_id)
     order = (U.c.created_at.desc(), U.c.id.desc())
     try:
-        if len(conds) > 1:
-            m = _matching(dialect, tenant_id, search, exclude_role_id, exclude_org_id, conds)
-            keys = (
-                select(m.c.id)
-                .order_by(m.c.created_at.desc(), m.c.id.desc())
-                .limit(_n(page.limit))
-                .offset(_n(page.offset))
-                .subquery("page")
-            )
-            total_q: Any = select(func.count()).select_from(m).scalar_subquery()
-            q = select(*LIST_COLUMNS, total_q.label("total")).select_from(U.join(keys, U.c.id == keys.c.id)).order_by(*order)
-            found = list((await conn.execute(q)).all())
-            if found:
-                return found, int(found[0].total)
-            total = int((await conn.execute(select(func.count()).select_from(U).where(*conds))).scalar_one())
-            return [], total
+        if search or exclude_role_id or exclude_org_id:
+            stmt, params = _filtered_query(dialect, tenant_id, search, page, exclude_role_id, exclude_org_id)
+            return _page_of([dict(r._mapping) for r in await conn.execute(stmt, params)])
 
         if page.offset <= _SHALLOW_OFFSET:
             q = _first_pages(page.limit, page.offset)
@@ -527,7 +560,7 @@ async def list_users(
         upper, local = await _locate(conn, tenant_id, page.offset)
         keys = (
             select(U.c.id)
-            .where(*conds, U.c.created_at < upper)
+            .where(U.c.tenant_id == tenant_id, U.c.created_at < upper)
             .order_by(*order)
             .limit(_n(page.limit))
             .offset(_n(local))
@@ -554,6 +587,13 @@ async def list_page(
         fast = await first_page(db, tenant_id, page)
         if fast is not None:
             return fast
+    else:
+        stmt, params = _filtered_query(db.dialect, tenant_id, search, page, exclude_role_id, exclude_org_id)
+        try:
+            return _page_of(await db.fetch(stmt, params))
+        except DBAPIError as exc:
+            _search_error(exc)
+            raise
     async with db.read() as conn:
         return await list_users(conn, db.dialect, tenant_id, search, page, exclude_role_id, exclude_org_id)
 
