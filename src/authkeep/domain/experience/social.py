@@ -1,5 +1,6 @@
 """Social sign-in through the generic OAuth 2 connector (Logto's connector-oauth2): the
-authorization URI, then code -> access token -> user info, mapped by `profileMap`."""
+authorization URI, then code -> access token -> user info, mapped by `profileMap`. The generic
+OIDC connector is social_oidc; `start` and `finish` pick by factory."""
 
 from __future__ import annotations
 
@@ -10,11 +11,26 @@ import httpx
 
 from authkeep.connectors.base import ConnectorError
 from authkeep.domain.connectors import as_logto
+from authkeep.domain.experience import social_oidc
 from authkeep.errors import LogtoError
 
-SUPPORTED = ("oauth2",)
+SUPPORTED = ("oauth2", "oidc")
 DEFAULT_PROFILE_MAP = {"id": "id", "email": "email", "phone": "phone", "name": "name", "avatar": "avatar"}
 TIMEOUT_S = 10.0
+
+
+def start(factory_id: str, config: dict[str, Any], state: str, redirect_uri: str) -> tuple[str, dict[str, Any]]:
+    """(authorization URI, connector session kept in the verification record)."""
+    if factory_id == "oidc":
+        return social_oidc.authorization_uri(config, state, redirect_uri)
+    return authorization_uri(config, state, redirect_uri), {"redirectUri": redirect_uri, "state": state}
+
+
+async def finish(factory_id: str, config: dict[str, Any], connector_data: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+    """The provider's callback data -> Logto's social user info."""
+    if factory_id == "oidc":
+        return await social_oidc.user_info(config, connector_data, session)
+    return await user_info(config, connector_data, session.get("redirectUri", ""))
 
 
 def authorization_uri(config: dict[str, Any], state: str, redirect_uri: str) -> str:
