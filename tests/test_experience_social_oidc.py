@@ -144,7 +144,8 @@ def _social(srv: Server, provider: Server, setup: dict[str, Any], app_id: str, n
     if nonce is not None:
         parts = urlsplit(uri)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        uri = f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode({**query, 'nonce': nonce})}"
+        query = {**query, "nonce": nonce} if nonce else {k: v for k, v in query.items() if k != "nonce"}
+        uri = f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query)}"
     data = _provider_callback(provider, uri, setup["user"]["username"], setup["callback"])
     assert data["state"] == "st-9"
     r = client.post(f"/api/experience/verification/social/{connector_id}/verify", json={"verificationId": vid, "connectorData": data})
@@ -196,14 +197,15 @@ def test_client_secret_basic(own_server: Server, provider: Server, setup: dict[s
     assert record["socialUserInfo"]["id"] == setup["user"]["id"]
 
 
-@pytest.mark.parametrize("case", ["nonce", "audience", "issuer", "tampered", "unsigned"])
+@pytest.mark.parametrize("case", ["nonce", "no-nonce", "audience", "issuer", "tampered", "unsigned"])
 def test_id_token_refused(own_server: Server, provider: Server, setup: dict[str, Any], api: httpx.Client,
                           proxy: TamperingProxy, case: str) -> None:  # fmt: skip
     proxy.mode = "none" if case == "unsigned" else "payload"
-    name = {"nonce": "good", "unsigned": "tampered"}.get(case, case)
-    client, vid, r = _social(own_server, provider, setup, make_app(api), name, nonce="forged-nonce" if case == "nonce" else None)
+    name = {"nonce": "good", "no-nonce": "good", "unsigned": "tampered"}.get(case, case)
+    nonce = {"nonce": "forged-nonce", "no-nonce": ""}.get(case)
+    client, vid, r = _social(own_server, provider, setup, make_app(api), name, nonce=nonce)
     assert error(r) == (401, "connector.social_invalid_id_token"), r.text
-    reason = {"nonce": "`nonce` mismatch", "audience": "'aud'", "issuer": "'iss'", "tampered": "bad_signature",
+    reason = {"nonce": "`nonce` mismatch", "no-nonce": "`nonce` mismatch", "audience": "'aud'", "issuer": "'iss'", "tampered": "bad_signature",
               "unsigned": "unsupported_algorithm"}[case]  # fmt: skip
     assert reason in r.json()["data"]["message"], r.json()
     assert error(client.post("/api/experience/identification", json={"verificationId": vid})) == (400, "session.verification_failed")
