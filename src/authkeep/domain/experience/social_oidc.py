@@ -71,7 +71,7 @@ async def _user_info(config: dict[str, Any], connector_data: dict[str, Any], ses
         raise ConnectorError("general", type(exc).__name__) from None
     claims, raw = _verified_claims(id_token, keys, config)
     nonce = session.get("nonce")
-    if nonce and not (isinstance(claims.get("nonce"), str) and hmac.compare_digest(claims["nonce"], nonce)):
+    if nonce and not (isinstance(claims.get("nonce"), str) and hmac.compare_digest(claims["nonce"].encode(), str(nonce).encode())):
         raise ConnectorError("social_invalid_id_token", {"message": "ID Token validation failed due to `nonce` mismatch."})
     if claims.get("nonce") and not nonce:
         raise ConnectorError("general", {"message": "Cannot find `nonce` in session storage."})
