@@ -101,7 +101,8 @@ def test_logto_python_sdk_signs_in_through_the_hosted_page(srv: Server) -> None:
             res = api.post("/api/resources", json={"name": "api", "indicator": INDICATOR}).json()
             scope = api.post(f"/api/resources/{res['id']}/scopes", json={"name": "read:data"}).json()
             role = api.post("/api/roles", json={"name": unique("reader"), "description": "reads", "scopeIds": [scope["id"]]}).json()
-            username = unique("sdk")
+            assert "id" in role, role
+            username = unique("sdk").replace("-", "_")
             user = api.post("/api/users", json={"username": username, "password": PASSWORD}).json()
             assert api.post(f"/api/users/{user['id']}/roles", json={"roleIds": [role["id"]]}).status_code == 201
 
