@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
+import aiohttp
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,38 +37,41 @@ REDIRECT = "http://127.0.0.1:9/callback"
 PASSWORD = "bench-Passw0rd!"
 
 
-def _follow(r: httpx.Response) -> str:
-    assert r.status_code in (302, 303), (r.status_code, r.text[:300])
-    return urljoin(str(r.request.url), r.headers["location"])
+def _follow(status: int, url: str, location: str | None) -> str:
+    assert status in (302, 303) and location, status
+    return urljoin(url, location)
 
 
-async def sign_in(base: str, app_id: str, secret: str, username: str) -> float:
-    """One complete sign-in on a fresh cookie jar; returns its duration in seconds."""
+async def sign_in(c: aiohttp.ClientSession, base: str, app_id: str, secret: str, username: str) -> float:
+    """One complete sign-in on a fresh cookie jar (a browser's keep-alive connection reused);
+    returns its duration in seconds."""
+    c.cookie_jar.clear()
     verifier = secrets.token_urlsafe(32)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     query = {"client_id": app_id, "redirect_uri": REDIRECT, "response_type": "code", "state": "bench",
              "scope": "openid profile offline_access", "code_challenge": challenge,
              "code_challenge_method": "S256", "prompt": "consent"}  # fmt: skip
     t0 = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-        _follow(await c.get("/oidc/auth?" + urlencode(query)))
-        r = await c.put("/api/experience", json={"interactionEvent": "SignIn"})
-        assert r.status_code == 204, r.text
-        r = await c.post("/api/experience/verification/password",
-                         json={"identifier": {"type": "username", "value": username}, "password": PASSWORD})  # fmt: skip
-        assert r.status_code == 200, r.text
-        r = await c.post("/api/experience/identification", json={"verificationId": r.json()["verificationId"]})
-        assert r.status_code == 204, r.text
-        r = await c.post("/api/experience/submit")
-        assert r.status_code == 200, r.text
-        url = r.json()["redirectTo"]
-        while not url.startswith(REDIRECT):  # resume, consent, resume
-            url = _follow(await c.get(url))
-        code = parse_qs(urlparse(url).query)["code"][0]
-        r = await c.post("/oidc/token", auth=(app_id, secret),
-                         data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-                               "code_verifier": verifier})  # fmt: skip
-        assert r.status_code == 200 and "id_token" in r.json(), r.text
+    async with c.get(f"{base}/oidc/auth?{urlencode(query)}", allow_redirects=False) as r:
+        _follow(r.status, str(r.url), r.headers.get("location"))
+    async with c.put(f"{base}/api/experience", json={"interactionEvent": "SignIn"}) as r:
+        assert r.status == 204, await r.text()
+    body = {"identifier": {"type": "username", "value": username}, "password": PASSWORD}
+    async with c.post(f"{base}/api/experience/verification/password", json=body) as r:
+        assert r.status == 200, await r.text()
+        verification = (await r.json())["verificationId"]
+    async with c.post(f"{base}/api/experience/identification", json={"verificationId": verification}) as r:
+        assert r.status == 204, await r.text()
+    async with c.post(f"{base}/api/experience/submit") as r:
+        assert r.status == 200, await r.text()
+        url = (await r.json())["redirectTo"]
+    while not url.startswith(REDIRECT):  # resume, consent, resume
+        async with c.get(url, allow_redirects=False) as r:
+            url = _follow(r.status, str(r.url), r.headers.get("location"))
+    code = parse_qs(urlparse(url).query)["code"][0]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier}
+    async with c.post(f"{base}/oidc/token", data=form, auth=aiohttp.BasicAuth(app_id, secret)) as r:
+        assert r.status == 200 and "id_token" in await r.json(), await r.text()
     return time.perf_counter() - t0
 
 
@@ -78,8 +82,10 @@ async def drive(base: str, app_id: str, secret: str, users: list[str], count: in
     times: list[float] = []
 
     async def worker() -> None:
-        while not queue.empty():
-            times.append(await sign_in(base, app_id, secret, queue.get_nowait()))
+        # One browser per worker; aiohttp because httpx's client CPU would take the server's core.
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as c:
+            while not queue.empty():
+                times.append(await sign_in(c, base, app_id, secret, queue.get_nowait()))
 
     await asyncio.gather(*(worker() for _ in range(parallel)))
     return times
