@@ -291,7 +291,8 @@ async def create_user(
     phones = phone_variants(phone) if phone else ()
     # The batch relies on the unique constraints, which compare usernames exactly.
     exact = not values.get("username") or await sign_in_exp.usernames_case_sensitive(db, tenant_id)
-    if exact and not db.is_sqlite and algorithm != "Legacy" and _phone_parses(phone):
+    fast = not users_create.needs_transaction.get()
+    if fast and exact and not db.is_sqlite and algorithm != "Legacy" and _phone_parses(phone):
         stored = {**values, **password}
         if phone:
             stored["primary_phone"] = normalize_phone(phone)

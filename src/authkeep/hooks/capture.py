@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from authkeep.clock import now_ms
 from authkeep.domain import hooks as domain
-from authkeep.store import events, rows, users
+from authkeep.store import events, rows, users, users_create
 from authkeep.store import hooks as store
 from authkeep.store.db import Database
 
@@ -66,6 +66,10 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
                 before = await store.organization_members(conn, tenant_id, params.get("id", ""), route.matched)
         context["extra"] = domain.membership(request.method, route.matched, params, body, before)
     pending = Pending(tenant_id, route.event, context)
+    if route.event == "User.Created":  # with a subscriber, the create commits with its outbox rows
+        async with db.read() as conn:
+            subscribed = any(domain.subscribed(h, route.event) for h in await store.enabled_hooks(conn, tenant_id))
+        users_create.needs_transaction.set(subscribed)
     if route.event == "User.Deleted":  # Logto sends the user as it was; read it while it exists
         async with db.read() as conn:
             found = await users.find_user(conn, tenant_id, params.get("userId", ""))

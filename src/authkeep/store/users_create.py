@@ -18,6 +18,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,10 @@ from sqlalchemy.dialects import postgresql
 from authkeep.store import tables as T
 from authkeep.store.db import Database
 from authkeep.store.user_counts import INLINE, inline_counts
+
+# Set for a request whose create must commit with its webhook outbox rows (a hook subscribes to
+# User.Created): the autocommit batch cannot carry them, so such a create takes the general path.
+needs_transaction: ContextVar[bool] = ContextVar("authkeep_user_create_needs_transaction", default=False)
 
 MAX_BATCH = 64
 log = logging.getLogger("authkeep.users")
