@@ -9,6 +9,7 @@ hook just before it commits (`before_commit`). `finish()` hands the committed ro
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 
+from authkeep.cache import WriteAwareCache
 from authkeep.clock import now_ms
 from authkeep.domain import hooks as domain
 from authkeep.store import events, rows, users, users_create
@@ -26,9 +28,10 @@ from authkeep.store.db import Database
 
 
 class Pending:
-    __slots__ = ("context", "data", "event", "ids", "staged", "tenant_id")
+    __slots__ = ("context", "data", "db", "event", "ids", "staged", "tenant_id")
 
-    def __init__(self, tenant_id: str, event: str, context: dict[str, Any]) -> None:
+    def __init__(self, db: Database, tenant_id: str, event: str, context: dict[str, Any]) -> None:
+        self.db = db
         self.tenant_id = tenant_id
         self.event = event
         self.context = context
@@ -39,6 +42,19 @@ class Pending:
 
 current: ContextVar[Pending | None] = ContextVar("authkeep_hook_pending", default=None)
 _tasks: set[asyncio.Task[None]] = set()
+# A tenant's enabled hooks, per process, exact per the change feed (family "hooks"): an event
+# costs no query to find its subscribers.
+_HOOKS_TTL_S = 60.0
+_enabled: weakref.WeakKeyDictionary[Database, WriteAwareCache[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+async def subscribers(db: Database, conn: AsyncConnection, tenant_id: str, event: str) -> list[str]:
+    """The ids of the tenant's enabled hooks subscribed to `event` (read through `conn` on a miss)."""
+    cache = _enabled.get(db)
+    if cache is None:
+        cache = _enabled[db] = WriteAwareCache(db, _HOOKS_TTL_S, ("hooks",), size=1024)
+    hooks = await cache.load(tenant_id, lambda: store.enabled_hooks(conn, tenant_id)) or []
+    return [h.id for h in hooks if domain.subscribed(h, event)]
 
 
 async def begin(route: domain.Route, request: Request, db: Database, tenant_id: str, body: Any) -> Pending:
@@ -65,11 +81,10 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
             async with db.read() as conn:
                 before = await store.organization_members(conn, tenant_id, params.get("id", ""), route.matched)
         context["extra"] = domain.membership(request.method, route.matched, params, body, before)
-    pending = Pending(tenant_id, route.event, context)
+    pending = Pending(db, tenant_id, route.event, context)
     if route.event == "User.Created":  # with a subscriber, the create commits with its outbox rows
         async with db.read() as conn:
-            subscribed = any(domain.subscribed(h, route.event) for h in await store.enabled_hooks(conn, tenant_id))
-        users_create.needs_transaction.set(subscribed)
+            users_create.needs_transaction.set(bool(await subscribers(db, conn, tenant_id, route.event)))
     if route.event == "User.Deleted":  # Logto sends the user as it was; read it while it exists
         async with db.read() as conn:
             found = await users.find_user(conn, tenant_id, params.get("userId", ""))
@@ -81,7 +96,7 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
 async def _rows(
     conn: AsyncConnection, pending: Pending, status: int | None, data: Any, ready: bool
 ) -> list[tuple[int, str]]:
-    hooks = [h.id for h in await store.enabled_hooks(conn, pending.tenant_id) if domain.subscribed(h, pending.event)]
+    hooks = await subscribers(pending.db, conn, pending.tenant_id, pending.event)
     if not hooks:
         return []
     now = now_ms()
