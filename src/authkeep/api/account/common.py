@@ -20,6 +20,7 @@ from authkeep.domain import account_center
 from authkeep.domain import hooks as hook_rules
 from authkeep.domain import verification_records as records
 from authkeep.errors import LogtoError
+from authkeep.hooks import capture
 from authkeep.store import applications as app_store
 from authkeep.store import hooks as hook_store
 from authkeep.store import rows
@@ -122,7 +123,7 @@ async def load_user(ctx: Ctx, conn: AsyncConnection | None = None) -> Row[Any]:
 async def user_updated(ctx: Ctx, conn: AsyncConnection, user: Row[Any]) -> None:
     """Stages `User.Data.Updated` in the same write (Logto's appendDataHookContext: `data` is the
     user's public fields, no path/method/status). Call `wake_hooks(ctx)` after the commit."""
-    hooks = [h.id for h in await hook_store.enabled_hooks(conn, ctx.tenant_id) if hook_rules.subscribed(h, "User.Data.Updated")]
+    hooks = await capture.subscribers(ctx.db, conn, ctx.tenant_id, "User.Data.Updated")
     if not hooks:
         return
     context: dict[str, Any] = {"createdAt": hook_rules.iso(clock.now_ms())}
