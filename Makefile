@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean console-deps
+.PHONY: run test lint bench clean console-deps system-deps
 
 $(VENV)/bin/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,18 @@ $(STAMP): pyproject.toml $(VENV)/bin/pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) system-deps
 	$(BIN)/authkeep serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
+# pysaml2 signs and verifies XML with Debian's xmlsec1 (the reference implementation, not hand-rolled).
+system-deps:
+	command -v xmlsec1 >/dev/null || (apt-get update -qq && apt-get install -y -qq xmlsec1)
+
 # The console's browser tests drive Debian's chromium (Playwright's own browser downloads are blocked).
-console-deps:
+console-deps: system-deps
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 test: $(STAMP) lint console-deps
