@@ -360,3 +360,23 @@ def test_actions_test_endpoint(api: httpx.Client) -> None:
                 {"script": "", "actionType": "action.postSignIn", "event": 1, "x": 1}):  # fmt: skip
         r = api.post("/api/configs/actions/test", json=bad)
         assert r.status_code == 400 and r.json()["code"] == "guard.invalid_input", (bad, r.text)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def no_node(request: pytest.FixtureRequest) -> Iterator[Server]:
+    with fresh_server(request.param, {"AUTHKEEP_NODE": "/nonexistent/node"}) as s:
+        yield s
+
+
+def test_without_a_sandbox_scripts_fail_as_logto_fails_them(no_node: Server) -> None:
+    with httpx.Client(base_url=no_node.base_url, headers={"Authorization": f"Bearer {no_node.token()}"}, timeout=30) as api:
+        r = _test(api, "const getCustomJwtClaims = () => ({})")
+        assert r.status_code == 422 and r.json()["data"] == {"message": "The script runner is unavailable."}
+        app_id, secret, indicator = _m2m(api, "no-node")
+        assert api.put("/api/configs/jwt-customizer/client-credentials", json={"script": CC_SCRIPT}).status_code == 201
+        issued = _cc(no_node, app_id, secret, indicator)  # fail-open
+        assert issued.status_code == 200 and "app_name" not in jwt_parts(issued.json()["access_token"])[1]
+        assert api.patch("/api/configs/jwt-customizer/client-credentials", json={"script": CC_SCRIPT, "blockIssuanceOnError": True}).status_code == 200
+        refused = _cc(no_node, app_id, secret, indicator)
+        assert refused.status_code == 400
+        assert refused.json()["error_description"] == "Custom claims script error: The script runner is unavailable."

@@ -30,7 +30,7 @@ _CACHE = "_custom_claims_configs"  # an attribute of the AppState: one cache per
 async def _configs(state: AppState, tenant: TenantState) -> dict[str, Any]:
     cache: WriteAwareCache[str, dict[str, Any]] | None = getattr(state, _CACHE, None)
     if cache is None:
-        cache = WriteAwareCache(state.db, max(state.settings.client_cache_seconds, 1.0), ("configs",))
+        cache = WriteAwareCache(state.db, state.settings.client_cache_seconds, ("configs",))
         setattr(state, _CACHE, cache)
 
     async def load() -> dict[str, Any]:
