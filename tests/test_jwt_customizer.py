@@ -380,3 +380,49 @@ def test_without_a_sandbox_scripts_fail_as_logto_fails_them(no_node: Server) -> 
         refused = _cc(no_node, app_id, secret, indicator)
         assert refused.status_code == 400
         assert refused.json()["error_description"] == "Custom claims script error: The script runner is unavailable."
+
+
+POST_SIGN_IN = """
+async function runAction({ event, environmentVariables }) {
+  const u = event.user;
+  if (u.username.startsWith('fail')) throw new Error('action broke');
+  if (u.username.startsWith('odd')) return { action: 'deleteUser' };
+  return { action: 'updateUser', user: { name: environmentVariables.NAME + ' ' + u.roles.length, customData: { tier: 'gold' } } };
+}
+"""
+
+
+def test_post_sign_in_action_runs_at_submit(srv: Server, api: httpx.Client) -> None:
+    from tests.oidc_flow import authorize, browser, location, password_sign_in
+
+    def user(prefix: str) -> tuple[str, str, str]:
+        username, password = f"{prefix}{secrets.token_hex(4)}", "Pa55-word-" + secrets.token_hex(4)
+        body = {"username": username, "password": password, "customData": {"keep": 1}}
+        return api.post("/api/users", json=body).json()["id"], username, password
+
+    def submit(username: str, password: str) -> httpx.Response:
+        with contextlib.closing(browser(srv)) as c:
+            _, r = authorize(c, create_app(api, "Traditional"))
+            location(r)
+            return password_sign_in(c, username, password)
+
+    url = "/api/configs/actions/action.postSignIn"
+    action = {"script": POST_SIGN_IN, "environmentVariables": {"NAME": "Agent"}, "enabled": False}
+    assert api.put(url, json=action).status_code == 201
+    try:
+        user_id, username, password = user("ann")
+        assert submit(username, password).status_code == 200
+        assert api.get(f"/api/users/{user_id}").json()["name"] is None  # disabled: not run
+        assert api.patch(url, json={"enabled": True}).status_code == 200
+        assert submit(username, password).status_code == 200
+        found = api.get(f"/api/users/{user_id}").json()
+        assert found["name"] == "Agent 0" and found["customData"] == {"keep": 1, "tier": "gold"}
+        for prefix in ("fail", "odd"):
+            _, name, pw = user(prefix)
+            refused = submit(name, pw)
+            assert refused.status_code == 400 and refused.json()["code"] == "session.verification_failed", refused.text
+        assert api.patch(url, json={"onExecutionError": "allow"}).status_code == 200
+        _, name, pw = user("fail")
+        assert submit(name, pw).status_code == 200
+    finally:
+        api.delete(url)

@@ -24,6 +24,7 @@ from authkeep.store import logto_configs
 
 # What oidc-provider writes over the extra claims (formats/jwt.js), present or not.
 RESERVED = ("jti", "sub", "iat", "exp", "authorization_details", "scope", "client_id", "iss", "aud", "cnf")
+_FAILED = "Failed to customize token claims"
 _CACHE = "_custom_claims_configs"  # an attribute of the AppState: one cache per app
 
 
@@ -69,17 +70,22 @@ async def apply(state: AppState, tenant: TenantState, body: bytes, note: dict[st
     claims = _payload(str(response.get("access_token") or ""))
     if claims is None:
         return body
-    config = cfg.open_value(state.box, tenant.id, key, stored)
+    block = stored.get("blockIssuanceOnError") is True
     try:
+        config = cfg.open_value(state.box, tenant.id, key, stored)
         async with state.db.read() as conn:
             token, context = await _inputs(conn, tenant.id, claims, form, machine)
         custom = await custom_jwt.run_jwt(str(config["script"]), token, context, config.get("environmentVariables"))
     except custom_jwt.ScriptFailure as exc:
         if exc.denied:
             raise OAuthError("access_denied", str(exc.body.get("message"))) from None
-        if config.get("blockIssuanceOnError") is True:
-            message = exc.body.get("message") or "Failed to customize token claims"
+        if block:
+            message = exc.body.get("message") or _FAILED
             raise OAuthError("invalid_request", f"Custom claims script error: {message}") from None
+        return body
+    except Exception:  # noqa: BLE001 - context unreadable: a failed customization, as in Logto (no details out)
+        if block:
+            raise OAuthError("invalid_request", f"Custom claims script error: {_FAILED}") from None
         return body
     merged = {k: v for k, v in claims.items() if k not in RESERVED}
     merged.update((k, v) for k, v in custom.items() if k not in RESERVED)
