@@ -426,3 +426,40 @@ def test_post_sign_in_action_runs_at_submit(srv: Server, api: httpx.Client) -> N
         assert submit(name, pw).status_code == 200
     finally:
         api.delete(url)
+
+
+ORG_SCRIPT = """
+const getCustomJwtClaims = ({ context }) => ({
+  org_name: context.organization && context.organization.name,
+  org_data: context.organization && context.organization.customData,
+  member_of: context.user.organizations.map((o) => o.id),
+  org_roles: context.user.organizationRoles.map((r) => r.roleName),
+  organization_id: 'forged-but-allowed',
+});
+"""
+
+
+def test_user_organization_tokens_carry_the_organization(srv: Server, api: httpx.Client) -> None:
+    tag = secrets.token_hex(4)
+    read = api.post("/api/organization-scopes", json={"name": f"read:{tag}"}).json()["id"]
+    role = api.post("/api/organization-roles", json={"name": f"viewer-{tag}", "organizationScopeIds": [read]}).json()
+    org = api.post("/api/organizations", json={"name": f"org-{tag}", "customData": {"plan": "pro"}}).json()["id"]
+    username, password = f"o{tag}", "Pa55-word-" + tag
+    user_id = api.post("/api/users", json={"username": username, "password": password}).json()["id"]
+    assert api.post(f"/api/organizations/{org}/users", json={"userIds": [user_id]}).status_code == 201
+    assert api.post(f"/api/organizations/{org}/users/{user_id}/roles", json={"organizationRoleIds": [role["id"]]}).status_code == 201
+    app = create_app(api, "Traditional")
+    assert api.put("/api/configs/jwt-customizer/access-token", json={"script": ORG_SCRIPT}).status_code == 201
+    try:
+        scope = f"openid offline_access urn:logto:scope:organizations read:{tag}"
+        browser, tokens = sign_in(srv, app, username, password, scope, resource="urn:logto:resource:organizations")
+        with contextlib.closing(browser):
+            r = refresh(browser, app, tokens["refresh_token"], organization_id=org)
+            assert r.status_code == 200, r.text
+            claims = jwt_parts(r.json()["access_token"])[1]
+        assert claims["aud"] == f"urn:logto:organization:{org}" and claims["scope"] == f"read:{tag}"
+        assert claims["org_name"] == f"org-{tag}" and claims["org_data"] == {"plan": "pro"}
+        assert claims["member_of"] == [org] and claims["org_roles"] == [f"viewer-{tag}"]
+        assert claims["organization_id"] == "forged-but-allowed"  # not one of oidc-provider's claims
+    finally:
+        api.delete("/api/configs/jwt-customizer/access-token")
