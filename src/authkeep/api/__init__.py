@@ -17,6 +17,7 @@ from authkeep.api import (
     experience,
     hooks,
     interaction_consent,
+    jwt_customizer,
     logs,
     my_account_sessions,
     one_time_tokens,
@@ -45,3 +46,4 @@ ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.route
 ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
 ROUTERS += experience.ROUTERS
+ROUTERS += [jwt_customizer.router]
