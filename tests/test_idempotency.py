@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import fresh_server, unique
+from tests.conftest import IN_CI, fresh_server, unique
 from tests.server import Server, create_pg_database, drop_pg_database, launch_server, pg_available
 from tests.test_console import db_execute
 
@@ -177,6 +177,8 @@ def test_keys_expire(brief: Server) -> None:
 
 def test_concurrent_retries_across_two_instances_make_one_effect() -> None:
     if not pg_available():
+        if IN_CI:
+            pytest.fail("PostgreSQL is required in CI")
         pytest.skip("PostgreSQL is not running")
     name = create_pg_database()
     shared = {"AUTHKEEP_BOOTSTRAP_CLIENT_ID": unique("boot"), "AUTHKEEP_BOOTSTRAP_CLIENT_SECRET": unique("s") * 3,

@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
             access_log=False,  # authkeep writes its own (AUTHKEEP_ACCESS_LOG, with the request id)
             proxy_headers=True,
             forwarded_allow_ips=settings.forwarded_allow_ips,
+            # A worker that does not answer uvicorn's ping in time is killed and respawned (default 5 s):
+            # on a busy host a worker still importing authkeep missed it, forever.
+            timeout_worker_healthcheck=30,
         )
     finally:
         if metrics_dir is not None:

@@ -50,8 +50,8 @@ class RequestId:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # A new list: a cached response's own headers must not grow.
-                message = {**message, "headers": [*message.get("headers", ()), header]}
+                # A new list: a cached response's own header list must not grow.
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         if not self.access_log:

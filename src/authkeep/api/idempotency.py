@@ -57,7 +57,10 @@ current: ContextVar[Claim | None] = ContextVar("authkeep_idempotency_claim", def
 
 def requested(scope: dict[str, Any]) -> bool:
     """Does the request carry the header? The only cost a request without one pays."""
-    return any(name == HEADER for name, _ in scope["headers"])
+    for name, _ in scope["headers"]:
+        if name == HEADER:
+            return True
+    return False
 
 
 def _key(request: Request) -> str:
