@@ -4,14 +4,22 @@ retries make one effect, keys belong to one client, expire, and only POST honour
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, insert, select
 
+from authkeep.store import idempotency as idem
+from authkeep.store import tables
+from authkeep.store.db import Database
+from authkeep.store.migrate import migrate
+from authkeep.store.tables_idempotency import idempotency_keys
 from tests.conftest import IN_CI, fresh_server, unique
 from tests.server import Server, create_pg_database, drop_pg_database, launch_server, pg_available
 from tests.test_console import db_execute
@@ -198,3 +206,30 @@ def test_concurrent_retries_across_two_instances_make_one_effect() -> None:
         for srv in servers:
             srv.stop()
         drop_pg_database(name)
+
+
+def test_the_sweep_deletes_expired_keys_and_claims_are_fenced(tmp_path: Path) -> None:
+    """The store underneath: a claim wins once, a stale owner changes nothing, the sweep removes
+    expired keys only (the sweeper runs it every 10 minutes)."""
+    async def go() -> None:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path}/idem.db")
+        try:
+            await migrate(db)
+            async with db.write() as conn:
+                await conn.execute(insert(tables.tenants).values(id="t1", name="t1", created_at=0))
+            old, new = idem.KeyId("t1", "app", "", "old"), idem.KeyId("t1", "app", "", "new")
+            async with db.write() as conn:
+                assert await idem.claim(conn, old, "f", "o1", 0, 10, 1_000)
+                assert await idem.claim(conn, new, "f", "o2", 0, 10, 5_000)
+                assert not await idem.claim(conn, new, "f", "o3", 5, 10, 5_000)  # held, lease running
+                assert not await idem.mark_committed(conn, new, "o3")  # not its owner
+                assert await idem.mark_committed(conn, new, "o2")
+                assert not await idem.claim(conn, new, "f", "o4", 20, 10, 5_000)  # committed: never taken over
+                assert await idem.sweep(conn, 2_000) == 1
+                keys = (await conn.execute(select(idempotency_keys.c.key))).scalars().all()
+                assert keys == ["new"]
+                assert (await conn.execute(select(func.count()).select_from(idempotency_keys))).scalar_one() == 1
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())

@@ -29,6 +29,7 @@ from starlette.responses import Response
 
 from authkeep.clock import now_ms
 from authkeep.errors import LogtoError
+from authkeep.hooks import capture
 from authkeep.store import events, users_create
 from authkeep.store import idempotency as store
 from authkeep.store.db import Database
@@ -77,8 +78,7 @@ def _fingerprint(request: Request, body: bytes) -> str:
         pass
     scope = request.scope
     digest = hashlib.sha256()
-    for part in (scope["method"].encode(), scope.get("root_path", "").encode() + scope["path"].encode(),
-                 scope["query_string"], body):  # fmt: skip
+    for part in (scope["method"].encode(), scope["path"].encode(), scope["query_string"], body):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 
@@ -136,10 +136,17 @@ async def _end(response: Response | None) -> None:
         return
     claim.active = False
     current.set(None)
+    capture.current.set(None)  # the request's webhook capture is over: our write raises no event
     body = getattr(response, "body", None) if response is not None else None
+    failed = response is None or response.status_code >= 500 or body is None
+    if failed and claim.marked:
+        # The effect committed, then the request failed: a retry must not repeat it. The key
+        # stays in progress (409) until it expires; its lease cannot be taken over.
+        log.warning("idempotency key kept after a failure that followed a commit")
+        return
     try:
         async with claim.db.write() as conn:
-            if response is None or response.status_code >= 500 or body is None:
+            if failed:
                 await store.release(conn, claim.kid, claim.owner)
             else:
                 headers = [[k, v] for k, v in response.headers.items() if k not in _NOT_STORED and "ratelimit" not in k]
