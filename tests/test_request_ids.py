@@ -115,3 +115,11 @@ def test_formatters_write_no_exception_message() -> None:
     assert line["request_id"] == "rid-1" and line["message"] == "failed here" and "ValueError" in line["error"]
     assert SECRET not in json.dumps(line) and SECRET not in text
     assert text.startswith("ERROR authkeep: failed here [request rid-1]") and "ValueError" in text
+
+
+def test_cached_answers_get_their_own_id(srv: Server) -> None:
+    """The response cache replays one stored answer: its headers must not collect ids."""
+    with httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {srv.token()}"}, timeout=30) as api:
+        answers = [api.get("/api/roles", params={"page_size": 3}) for _ in range(4)]
+    assert all(a.status_code == 200 and len(a.headers.get_list("x-request-id")) == 1 for a in answers)
+    assert len({a.headers["x-request-id"] for a in answers}) == 4
