@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import logging.config
 import os
 import sys
 
-from authkeep import metrics, users_cli
+from authkeep import metrics, reqlog, users_cli
 from authkeep.config import Settings, load_settings
 from authkeep.console import admins
 from authkeep.secretbox import SecretBox
@@ -60,7 +61,7 @@ async def bootstrap(settings: Settings, announce_existing: bool) -> None:
           f"-d resource=https://default.logto.app/api -d scope=all {settings.endpoint}/oidc/token")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="authkeep", description="Logto-compatible identity server")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate, seed and serve HTTP")
@@ -71,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bootstrap", help="create or print the bootstrap M2M app and the first console admin")
     admins.add_parser(sub)
     users_cli.add_parser(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
         # The issuer follows the port actually served unless AUTHKEEP_ENDPOINT pins it.
@@ -80,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.port:
             os.environ["AUTHKEEP_PORT"] = str(args.port)
     settings = load_settings()
+    log_config = reqlog.logging_config(settings.log_format, settings.log_level)
+    if args.command == "serve":
+        logging.config.dictConfig(log_config)
 
     if args.command == "migrate":
         asyncio.run(prepare(settings))
@@ -122,9 +130,13 @@ def main(argv: list[str] | None = None) -> int:
             loop="uvloop",
             http=Protocol,
             log_level=settings.log_level,
-            access_log=False,
+            log_config=log_config,  # applied again in every worker
+            access_log=False,  # authkeep writes its own (AUTHKEEP_ACCESS_LOG, with the request id)
             proxy_headers=True,
-            timeout_worker_healthcheck=30,  # a worker importing the app on a busy machine is not hung
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            # A worker that does not answer uvicorn's ping in time is killed and respawned (default 5 s):
+            # on a busy host a worker still importing authkeep missed it, forever.
+            timeout_worker_healthcheck=30,
         )
     finally:
         delivery.stop()

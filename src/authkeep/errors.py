@@ -14,6 +14,10 @@ MESSAGES: dict[str, str] = {
     "request.rate_limiter_unavailable": "The rate limiter is unavailable. Please retry later.",
     # authkeep's own (Logto answers a database outage with a bare 500): see dberrors.py.
     "request.database_unavailable": "The database is unavailable. Please retry later.",
+    # authkeep's Idempotency-Key (docs/operations.md); Logto has no such header.
+    "request.idempotency_key_invalid": "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
+    "request.idempotency_key_mismatch": "This Idempotency-Key was already used with another request.",
+    "request.idempotency_key_in_progress": "A request with this Idempotency-Key is still in progress. Please retry later.",
     "entity.not_exists_with_id": "The {name} with ID `{id}` does not exist.",
     "entity.not_found": "The resource does not exist.",
     "entity.not_exists": "The {name} does not exist.",

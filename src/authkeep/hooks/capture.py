@@ -84,7 +84,8 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
     pending = Pending(db, tenant_id, route.event, context)
     if route.event == "User.Created":  # with a subscriber, the create commits with its outbox rows
         async with db.read() as conn:
-            users_create.needs_transaction.set(bool(await subscribers(db, conn, tenant_id, route.event)))
+            if await subscribers(db, conn, tenant_id, route.event):
+                users_create.needs_transaction.set(True)
     if route.event == "User.Deleted":  # Logto sends the user as it was; read it while it exists
         async with db.read() as conn:
             found = await users.find_user(conn, tenant_id, params.get("userId", ""))

@@ -23,11 +23,12 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables, tables_cimd, tables_hooks, tables_sso  # noqa: F401  (its tables get families below)
+from authkeep.store import tables, tables_cimd, tables_hooks, tables_idempotency, tables_sso  # noqa: F401  (its tables get families below)
 
 FAMILIES = (
     "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
     "sign_in", "connectors", "codes", "hooks", "logs", "sessions", "outbox",
+    "idempotency",
 )
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
@@ -97,6 +98,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "oidc_model_instances": ("sessions",),
     "verification_records": ("sessions",),
     "sentinel_activities": ("sessions",),
+    "idempotency_keys": ("idempotency",),  # read by no cache
 }
 
 
