@@ -23,6 +23,8 @@ from authkeep.api import (
     organizations,
     resources,
     roles,
+    saml_applications,
+    saml_flow,
     secrets,
     sign_in_exp,
     sso_connectors,
@@ -45,3 +47,4 @@ ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.route
 ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
 ROUTERS += experience.ROUTERS
+ROUTERS += [saml_applications.router, saml_flow.router]
