@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md
-from saml2.attribute_converter import AttributeConverterNOOP
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, md, saml
+from saml2.attribute_converter import AttributeConverterNOOP, do_ava, factory
 from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_BASIC, NameID
@@ -67,6 +67,16 @@ def _sp_metadata(app: SamlApp) -> str:
     return str(md.EntityDescriptor(entity_id=app.sp_entity_id, spsso_descriptor=sp))
 
 
+class _AsMapped(AttributeConverterNOOP):  # type: ignore[misc]
+    """Attributes under the names the mapping gives, case kept (pysaml2's NOOP lower-cases them)."""
+
+    def to_(self, attrvals: dict[str, list[str]]) -> list[Any]:
+        return [
+            factory(saml.Attribute, name=key, name_format=self.name_format, attribute_value=do_ava(value))
+            for key, value in attrvals.items()
+        ]
+
+
 @contextlib.contextmanager
 def _config(app: SamlApp, with_sp: bool) -> Iterator[IdPConfig]:
     u = urls(app.endpoint, app.id)
@@ -85,6 +95,8 @@ def _config(app: SamlApp, with_sp: bool) -> Iterator[IdPConfig]:
                     },
                     "name_id_format": [app.name_id_format],
                     "want_authn_requests_signed": False,
+                    # Attribute names as mapped, NameFormat basic; assertions valid 10 minutes (as Logto).
+                    "policy": {"default": {"name_form": NAME_FORMAT_BASIC, "lifetime": {"minutes": 10}}},
                 }
             },
             "cert_file": str(cert_file),
@@ -99,8 +111,7 @@ def _config(app: SamlApp, with_sp: bool) -> Iterator[IdPConfig]:
             raw["metadata"] = {"inline": [_sp_metadata(app)]}
         conf = IdPConfig()
         conf.load(raw)
-        # Attributes go out under the names the attribute mapping gives, NameFormat basic (as Logto).
-        conf.attribute_converters = [AttributeConverterNOOP(NAME_FORMAT_BASIC)]
+        conf.attribute_converters = [_AsMapped(NAME_FORMAT_BASIC)]
         yield conf
 
 
