@@ -168,7 +168,7 @@ def test_redirect_binding_end_to_end(server: Server, api: httpx.Client, anon: ht
     # An SP expecting another audience refuses it too.
     other = sp.config.entityid
     sp.config.entityid = "https://elsewhere.example.com"
-    with pytest.raises(Exception):  # noqa: B017, PT011  pysaml2 names this failure differently by version
+    with pytest.raises(Exception):  # noqa: B017  pysaml2 names this failure differently by version
         sp.parse_authn_request_response(form.fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"})
     sp.config.entityid = other
 

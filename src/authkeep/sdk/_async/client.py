@@ -36,6 +36,7 @@ from authkeep.sdk._async.resources import (
     AsyncRoles,
     AsyncUsers,
 )
+from authkeep.sdk._async.saml import AsyncSamlApplications
 from authkeep.sdk._async.sign_in import (
     AsyncAccountCenter,
     AsyncCaptchaProvider,
@@ -117,6 +118,7 @@ class AsyncManagementClient:
         self.systems = AsyncSystems(self)
         self.user_assets = AsyncUserAssets(self)
         self.cimd = AsyncCimd(self)
+        self.saml_applications = AsyncSamlApplications(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

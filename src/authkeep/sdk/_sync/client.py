@@ -49,6 +49,7 @@ from authkeep.sdk._sync.resources import (
     Roles,
     Users,
 )
+from authkeep.sdk._sync.saml import SamlApplications
 from authkeep.sdk._sync.sign_in import (
     AccountCenter,
     CaptchaProvider,
@@ -119,6 +120,7 @@ class ManagementClient:
         self.systems = Systems(self)
         self.user_assets = UserAssets(self)
         self.cimd = Cimd(self)
+        self.saml_applications = SamlApplications(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
