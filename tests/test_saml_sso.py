@@ -8,9 +8,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -62,7 +64,7 @@ def app(api: httpx.Client) -> Iterator[dict[str, Any]]:
     api.delete(f"/api/saml-applications/{res.json()['id']}")
 
 
-def service_provider(anon: httpx.Client, app_id: str) -> Saml2Client:
+def service_provider(anon: httpx.Client, app_id: str, keypairs: list[dict[str, str]] | None = None) -> Saml2Client:
     metadata = anon.get(f"/api/saml-applications/{app_id}/metadata")
     assert metadata.status_code == 200, metadata.text
     conf = SPConfig()
@@ -73,6 +75,7 @@ def service_provider(anon: httpx.Client, app_id: str) -> Saml2Client:
             "want_response_signed": True, "want_assertions_signed": True, "allow_unsolicited": False,
         }},
         "allow_unknown_attributes": True,
+        **({"encryption_keypairs": keypairs} if keypairs else {}),
         "metadata": {"inline": [metadata.text]},
         "xmlsec_binary": "/usr/bin/xmlsec1",
     })  # fmt: skip
@@ -258,3 +261,38 @@ def test_email_name_id_needs_an_email(server: Server, api: httpx.Client, anon: h
             url = location(r)
     error(r, 400, "application.saml.missing_email_address")
 
+
+
+def test_encrypted_assertion(server: Server, api: httpx.Client, anon: httpx.Client, app: dict[str, Any], person: Person) -> None:
+    """With `encryption`, the SP holding the key decrypts the assertion; an unreadable certificate
+    is a 400, never a 500."""
+    from authkeep.domain.saml_apps import key_and_certificate
+
+    key, cert, _, _ = key_and_certificate(1)
+    url = f"/api/saml-applications/{app['id']}"
+    bogus = {"encryptAssertion": True, "encryptThenSign": False, "certificate": "-----BEGIN CERTIFICATE-----\nMIID\n-----END CERTIFICATE-----\n"}
+    for encryption, ok in ((bogus, False), ({**bogus, "certificate": cert}, True)):
+        api.patch(url, json={"encryption": encryption}).raise_for_status()
+        sp = service_provider(anon, app["id"])
+        request_id, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
+        with browser(server) as c:
+            first = c.get(dict(info["headers"])["Location"])
+            if not ok:
+                location(c.get(location(first)))
+                url_next = password_sign_in(c, person.username, person.password).json()["redirectTo"]
+                for _ in range(6):
+                    r = c.get(url_next)
+                    if r.status_code not in (302, 303):
+                        break
+                    url_next = location(r)
+                error(r, 400, "application.saml.invalid_certificate_pem_format")
+                continue
+            form, _ = sign_in_to_form(server, c, first, person)
+        xml = base64.b64decode(form.fields["SAMLResponse"]).decode()
+        assert "EncryptedAssertion" in xml and person.email not in xml
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "k.pem").write_text(key)
+            Path(tmp, "c.pem").write_text(cert)
+            holder = service_provider(anon, app["id"], [{"key_file": f"{tmp}/k.pem", "cert_file": f"{tmp}/c.pem"}])
+            parsed = holder.parse_authn_request_response(form.fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"})
+        assert parsed.name_id.text == person.email

@@ -61,6 +61,7 @@ MESSAGES: dict[str, str] = {
         "Only the HTTP and HTTPS schemes are supported for the Assertion Consumer Service URL."
     ),
     "application.saml.can_not_delete_active_secret": "Can not delete the active secret.",
+    "application.saml.invalid_certificate_pem_format": "Invalid PEM certificate format",
     "application.saml.entity_id_required": "Entity ID is required to generate metadata.",
     "application.saml.missing_email_address": "User does not have an email address.",
     "application.saml.email_address_unverified": "User email address is not verified.",

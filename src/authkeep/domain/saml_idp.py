@@ -21,6 +21,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAME_FORMAT_BASIC, NameID
 from saml2.server import Server
+from saml2.sigver import EncryptError
 
 from authkeep.errors import LogtoError
 
@@ -151,6 +152,14 @@ def parse_request(app: SamlApp, saml_request: str, redirect: bool) -> AuthnReque
     return AuthnRequest(issuer.strip(), request_id, acs)
 
 
+@contextlib.contextmanager
+def _bad_encryption_certificate() -> Iterator[None]:
+    try:
+        yield
+    except EncryptError:  # xmlsec1 could not read `encryption.certificate`
+        raise LogtoError("application.saml.invalid_certificate_pem_format", 400) from None
+
+
 def response(
     app: SamlApp, name_id: str, attributes: dict[str, list[str]], in_response_to: str | None
 ) -> str:
@@ -164,7 +173,7 @@ def response(
             "encrypt_cert_assertion": enc["certificate"],
             "encrypt_assertion_self_contained": True,
         }
-    with _config(app, with_sp=True) as conf:
+    with _config(app, with_sp=True) as conf, _bad_encryption_certificate():
         server = Server(config=conf)
         built = server.create_authn_response(
             attributes,
