@@ -204,6 +204,9 @@ def test_authn_bad_input(server: Server, api: httpx.Client, anon: httpx.Client, 
         error(anon.get(url, params={"SAMLRequest": junk}), 400, "application.saml.invalid_saml_request")
         error(anon.post(url, data={"SAMLRequest": junk or "x"}), 400, "application.saml.invalid_saml_request")
     error(anon.post(url, data={}), 400, "guard.invalid_input")
+    error(anon.post(url, data={"SAMLRequest": "A" * 300_000}), 400, "guard.invalid_input")
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    error(anon.post(url, content=b"SAMLRequest=%ff%fe", headers=form), 400, "application.saml.invalid_saml_request")
     error(anon.post(url, json={"SAMLRequest": ""}), 400, "guard.invalid_input")
     error(anon.post(url, json={"SAMLRequest": 5}), 400, "guard.invalid_input")
     error(anon.get("/api/saml/nope/authn", params={"SAMLRequest": good}), 404, "entity.not_found")

@@ -36,6 +36,7 @@ from authkeep.store import saml_apps as store
 router = ApiRouter(policy="public", family="applications")
 COOKIE = "_logto_sp_saml_sso_session_id"
 SESSION_TTL_MS = 60 * 60 * 1000  # Logto: 60 minutes
+MAX_BODY = 256 * 1024  # an AuthnRequest is a few KiB
 _SCRIPT = 'document.getElementById("samlForm").submit();'
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
 _HOST = re.compile(r"[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\]")
@@ -143,6 +144,8 @@ async def authn_redirect(ctx: Ctx) -> Response:
 
 async def _form_or_json(ctx: Ctx) -> AuthnBody:
     ctype = ctx.request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if len(await ctx.request.body()) > MAX_BODY:
+        raise LogtoError("guard.invalid_input", 400, type="body")
     if ctype == "application/x-www-form-urlencoded":
         raw = await ctx.request.body()
         try:
