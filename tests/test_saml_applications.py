@@ -11,7 +11,9 @@ import pytest
 from cryptography import x509
 from defusedxml import ElementTree
 
+from authkeep.sdk import LogtoError
 from tests.conftest import unique
+from tests.sdk_flavors import FLAVORS, call, close, make, run
 from tests.server import Server
 from tests.test_applications import error, new_app
 
@@ -190,3 +192,30 @@ def test_metadata(api: httpx.Client, anon: httpx.Client, server: Server, saml: l
     [active] = api.get(f"/api/saml-applications/{app['id']}/secrets").json()
     assert cert is not None and "".join(cert.text.split()) in active["certificate"].replace("\n", "")
     error(anon.get("/api/saml-applications/nope/metadata"), 404, "entity.not_found")
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_sdk(flavor: str, server: Server) -> None:
+    """`saml_applications` of the SDK, sync and async, against the live server."""
+
+    async def body() -> None:
+        mgmt, _ = make(flavor, server.base_url, server.client_id, server.client_secret)
+        saml = mgmt.api.saml_applications
+        app = await call(saml.create({"name": unique("sdk"), "entityId": "https://sp.example.com"}))
+        try:
+            assert (await call(saml.get(app["id"])))["entityId"] == "https://sp.example.com"
+            assert (await call(saml.update(app["id"], {"name": "renamed"})))["name"] == "renamed"
+            assert "IDPSSODescriptor" in await call(saml.metadata(app["id"]))
+            staged = await call(saml.create_secret(app["id"], 1))
+            assert staged["active"] is False
+            assert (await call(saml.set_secret_active(app["id"], staged["id"], True)))["active"] is True
+            old = [s for s in await call(saml.list_secrets(app["id"])) if not s["active"]]
+            await call(saml.delete_secret(app["id"], old[0]["id"]))
+            with pytest.raises(LogtoError) as info:
+                await call(saml.delete_secret(app["id"], staged["id"]))
+            assert info.value.code == "application.saml.can_not_delete_active_secret"
+        finally:
+            await call(saml.delete(app["id"]))
+        await close(mgmt)
+
+    run(body)
