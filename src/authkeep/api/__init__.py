@@ -24,6 +24,8 @@ from authkeep.api import (
     organizations,
     resources,
     roles,
+    saml_applications,
+    saml_flow,
     secrets,
     sign_in_exp,
     sso_connectors,
@@ -47,3 +49,4 @@ ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
 ROUTERS += experience.ROUTERS
 ROUTERS += [jwt_customizer.router]
+ROUTERS += [saml_applications.router, saml_flow.router]

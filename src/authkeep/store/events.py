@@ -23,7 +23,14 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables, tables_cimd, tables_hooks, tables_idempotency, tables_sso  # noqa: F401  (its tables get families below)
+from authkeep.store import (  # noqa: F401  (its tables get families below)
+    tables,
+    tables_cimd,
+    tables_hooks,
+    tables_idempotency,
+    tables_saml,
+    tables_sso,
+)
 
 FAMILIES = (
     "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
@@ -46,6 +53,9 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "application_user_consent_user_scopes": ("applications",),
     "application_user_consent_organizations": ("applications", "organizations"),
     "application_access_rules": ("applications",),
+    "saml_application_configs": ("applications",),
+    "saml_application_secrets": ("applications",),
+    "saml_application_sessions": ("sessions",),
     "resources": ("resources",),
     "scopes": ("resources",),
     "roles": ("roles",),

@@ -36,6 +36,7 @@ from authkeep.sdk._async.resources import (
     AsyncRoles,
     AsyncUsers,
 )
+from authkeep.sdk._async.saml import AsyncSamlApplications
 from authkeep.sdk._async.scripts import AsyncActions, AsyncJwtCustomizers
 from authkeep.sdk._async.sign_in import (
     AsyncAccountCenter,
@@ -119,6 +120,7 @@ class AsyncManagementClient:
         self.user_assets = AsyncUserAssets(self)
         self.cimd = AsyncCimd(self)
         self.jwt_customizers, self.actions = AsyncJwtCustomizers(self), AsyncActions(self)
+        self.saml_applications = AsyncSamlApplications(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -49,6 +49,7 @@ from authkeep.sdk._sync.resources import (
     Roles,
     Users,
 )
+from authkeep.sdk._sync.saml import SamlApplications
 from authkeep.sdk._sync.scripts import Actions, JwtCustomizers
 from authkeep.sdk._sync.sign_in import (
     AccountCenter,
@@ -121,6 +122,7 @@ class ManagementClient:
         self.user_assets = UserAssets(self)
         self.cimd = Cimd(self)
         self.jwt_customizers, self.actions = JwtCustomizers(self), Actions(self)
+        self.saml_applications = SamlApplications(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
