@@ -1,4 +1,4 @@
-"""`authkeep serve | migrate | bootstrap | admin | users`."""
+"""`authkeep serve | migrate | bootstrap | admin | users | import-logto`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 
-from authkeep import metrics, users_cli
+from authkeep import import_logto, metrics, users_cli
 from authkeep.config import Settings, load_settings
 from authkeep.console import admins
 from authkeep.secretbox import SecretBox
@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bootstrap", help="create or print the bootstrap M2M app and the first console admin")
     admins.add_parser(sub)
     users_cli.add_parser(sub)
+    import_logto.add_parser(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
@@ -96,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "users":
         asyncio.run(prepare(settings))
         return users_cli.run(settings, args)
+    if args.command == "import-logto":
+        asyncio.run(prepare(settings))
+        return import_logto.run(settings, args)
 
     asyncio.run(prepare(settings))
     if not (settings.bootstrap_client_id and settings.bootstrap_client_secret):
