@@ -172,6 +172,7 @@ class Logto:
     def __init__(self) -> None:
         self.users = {alg: _id(12) for alg in ALGORITHMS}
         self.admin_user = _id(12)
+        self.clash_user = _id(12)  # its e-mail is held by an authkeep user before the import
         self.m2m_id, self.m2m_secret = _id(), secrets.token_urlsafe(24)[:32]
         self.web_id, self.web_legacy_secret = _id(), secrets.token_urlsafe(24)[:32]
         self.access_role = _id()
@@ -184,7 +185,7 @@ class Logto:
 async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
     await conn.execute(SCHEMA)
     ex = conn.execute
-    await ex("INSERT INTO tenants VALUES ('default'), ('admin')")
+    await ex("INSERT INTO tenants VALUES ('default'), ('admin'), ('t2')")
     for alg, user_id in d.users.items():
         extra = {}
         if alg == "Bcrypt":
@@ -203,7 +204,10 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
             f"User {alg}", json.dumps(extra.get("identities", {})), json.dumps(extra.get("custom_data", {})),
             json.dumps(extra.get("mfa_verifications", [])), json.dumps(extra.get("logto_config", {})), len(extra),
         )  # fmt: skip
-    await ex("INSERT INTO users (tenant_id, id, username) VALUES ('admin', $1, 'console_admin')", d.admin_user)
+    await ex("INSERT INTO users (tenant_id, id, username) VALUES ('admin', $1, 'console_admin'), ('t2', $2, 'u_t2')",
+             d.admin_user, _id(12))  # fmt: skip
+    await ex("INSERT INTO users (tenant_id, id, username, primary_email) VALUES ('default', $1, 'u_clash', "
+             "'clash@old.example.com')", d.clash_user)  # fmt: skip
     # Logto's seed: the Management API, its scope, the internal admin role and the access role.
     await ex("INSERT INTO resources VALUES ('default', 'management-api', 'Logto Management API', "
              "'https://default.logto.app/api', false, 3600)")  # fmt: skip
@@ -220,7 +224,8 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
              d.read_scope, d.api_resource)  # fmt: skip
     await ex("INSERT INTO roles VALUES ('default', $1, 'reader', 'Reads orders', 'User', false)", d.reader_role)
     await ex("INSERT INTO roles_scopes VALUES ('default', $1, $2, $3)", _id(), d.reader_role, d.read_scope)
-    await ex("INSERT INTO users_roles VALUES ('default', $1, $2, $3)", _id(), d.users["Bcrypt"], d.reader_role)
+    await ex("INSERT INTO users_roles VALUES ('default', $1, $2, $3), ('default', $4, $5, $3)",
+             _id(), d.users["Bcrypt"], d.reader_role, _id(), d.clash_user)  # fmt: skip
     # An M2M app (secret in application_secrets) holding the access role; a web app with a legacy secret.
     await ex("INSERT INTO applications (tenant_id, id, name, secret, type, oidc_client_metadata, created_at) VALUES "
              "('default', $1, 'old m2m', $2, 'MachineToMachine', $3, '2024-02-01T00:00:00Z')",
@@ -301,7 +306,9 @@ def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def first_run(own_server: Server, logto: tuple[str, Logto]) -> subprocess.CompletedProcess[str]:
+def first_run(own_server: Server, logto: tuple[str, Logto], api: httpx.Client) -> subprocess.CompletedProcess[str]:
+    r = api.post("/api/users", json={"username": "already_here", "primaryEmail": "clash@old.example.com"})
+    assert r.status_code == 200, r.text
     run = cli(own_server, "--from", logto[0])
     assert run.returncode == 0, run.stdout + run.stderr
     return run
@@ -318,9 +325,14 @@ def _line(out: str, table: str) -> str:
     return next(line for line in out.splitlines() if line.strip().startswith(table + " "))
 
 
-def test_report_names_what_came_over_and_what_did_not(first_run: subprocess.CompletedProcess[str]) -> None:
+def test_report_names_what_came_over_and_what_did_not(
+    first_run: subprocess.CompletedProcess[str], logto: tuple[str, Logto]
+) -> None:
     out = first_run.stdout
-    assert "8 imported, 0 already present" in _line(out, "users")
+    assert "8 imported, 0 already present, 1 skipped" in _line(out, "users")
+    assert f"skipped 1: user.email_already_in_use: This email is associated with an existing account. (e.g. {logto[1].clash_user})" in out
+    assert "1 imported, 0 already present, 1 skipped" in _line(out, "users_roles")
+    assert "skipped 1: its user was not imported" in out
     assert "2 imported" in _line(out, "applications")
     # Logto's seeded rows: the Management API and #internal:admin share authkeep's fixed ids; the
     # access role has another id in each and is matched by its name.
@@ -426,7 +438,7 @@ def test_second_run_imports_nothing(first_run: Any, own_server: Server, logto: t
     again = cli(own_server, "--from", logto[0], "--quiet")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing new to import" in again.stdout
-    assert "0 imported, 8 already present" in _line(again.stdout, "users")
+    assert "0 imported, 8 already present, 1 skipped" in _line(again.stdout, "users")
     assert "0 imported, 2 already present" in _line(again.stdout, "applications")
     assert all(" 0 imported" in line for line in again.stdout.splitlines() if " imported," in line), again.stdout
     assert "rows/s" not in again.stderr  # --quiet: no progress bar
@@ -445,4 +457,13 @@ def test_bad_sources_get_a_clear_error(own_server: Server, logto: tuple[str, Log
         assert message in run.stderr and "Traceback" not in run.stderr, run.stderr
         assert "hunter2" not in run.stderr
     run = cli(own_server, "--from", logto[0], "--tenant", "nope")
-    assert run.returncode == 2 and "Logto has no tenant 'nope' (it has: admin, default)" in run.stderr, run.stderr
+    assert run.returncode == 2 and "Logto has no tenant 'nope' (it has: admin, default, t2)" in run.stderr, run.stderr
+
+
+def test_another_logto_tenant_goes_to_the_authkeep_tenant_of_its_name(
+    first_run: Any, own_server: Server, logto: tuple[str, Logto]
+) -> None:
+    run = cli(own_server, "--from", logto[0], "--tenant", "t2", "--quiet")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 imported, 0 already present" in _line(run.stdout, "users")
+    assert "resources" not in run.stdout  # t2 has nothing else

@@ -31,6 +31,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncpg
+    from sqlalchemy.exc import SQLAlchemyError
     from tqdm import tqdm
 
     from authkeep.domain.logto_import import Importer
@@ -46,13 +48,20 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     db = settings.database()
     box = SecretBox(settings.secret_key, settings.old_secret_keys)
     try:
-        async with db.write() as conn:
-            await seed_tenant(conn, args.tenant, box)
         bar = tqdm(total=0, unit="rows", disable=args.quiet, file=sys.stderr, ascii=True, mininterval=0.5, ncols=80)
         importer = Importer(db, box, source, args.tenant, bar.update)
-        bar.total = await importer.planned()
-        bar.refresh()
-        report = await importer.run()
+        try:
+            async with db.write() as conn:
+                await seed_tenant(conn, args.tenant, box)
+            bar.total = await importer.planned()
+            bar.refresh()
+            report = await importer.run()
+        except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            bar.close()
+            where = f" while importing {importer.current}" if importer.current else ""
+            print(f"authkeep: the import stopped{where}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n"
+                  "Every batch committed before stays; run the same command again to carry on.", file=sys.stderr)  # fmt: skip
+            return 1
         bar.close()
     finally:
         await source.close()
@@ -65,6 +74,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 def _print(report: Any) -> None:
     width = max((len(n) for n in report.outcomes), default=10)
     for name, o in report.outcomes.items():
+        if not (o.imported or o.present or o.matched or o.skipped):
+            continue
         parts = [f"{o.imported} imported", f"{o.present} already present"]
         if o.matched:
             parts.append(f"{o.matched} matched an existing one by name")
@@ -75,5 +86,8 @@ def _print(report: Any) -> None:
             print(f"      skipped {count}: {reason} (e.g. {', '.join(o.examples[reason])})")
     for name, count, why in report.not_imported:
         print(f"  {name:<{width}}  {count} not imported: {why}")
+    present = sum(o.present + o.matched for o in report.outcomes.values())
+    skipped = sum(sum(o.skipped.values()) for o in report.outcomes.values())
+    print(f"authkeep: {report.imported} rows imported, {present} already present, {skipped} skipped")
     if report.imported == 0:
         print("authkeep: nothing new to import")

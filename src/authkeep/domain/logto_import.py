@@ -132,37 +132,37 @@ SPECS: list[Spec] = [
     Spec(T.organization_scopes, natural=("name",)),
     Spec(T.organization_roles, natural=("name",)),
     _rel(T.organization_role_scope_relations, ("organization_role_id", "organization_scope_id"),
-         organization_role_id=_OROLE, organization_scope_id="organization_scopes"),  # fmt: skip
+         organization_role_id=_OROLE, organization_scope_id="organization_scopes"),
     _rel(T.organization_role_resource_scope_relations, ("organization_role_id", "scope_id"),
-         organization_role_id=_OROLE, scope_id="scopes"),  # fmt: skip
+         organization_role_id=_OROLE, scope_id="scopes"),
     _rel(T.organization_user_relations, ("organization_id", "user_id"), organization_id=_ORG, user_id="users"),
     Spec(T.organization_role_user_relations, ("organization_id", "organization_role_id", "user_id"),
          (("organization_id", _ORG), ("organization_role_id", _OROLE), ("user_id", "users")),
          pairs=(("organization_user_relations", ("organization_id", "user_id")),),
-         order=("organization_id", "organization_role_id", "user_id")),  # fmt: skip
+         order=("organization_id", "organization_role_id", "user_id")),
     _rel(T.organization_application_relations, ("organization_id", "application_id"),
-         organization_id=_ORG, application_id="applications"),  # fmt: skip
+         organization_id=_ORG, application_id="applications"),
     Spec(T.organization_role_application_relations, ("organization_id", "organization_role_id", "application_id"),
          (("organization_id", _ORG), ("organization_role_id", _OROLE), ("application_id", "applications")),
          pairs=(("organization_application_relations", ("organization_id", "application_id")),),
-         order=("organization_id", "organization_role_id", "application_id")),  # fmt: skip
+         order=("organization_id", "organization_role_id", "application_id")),
     Spec(T.organization_invitations,
          refs=(("organization_id", _ORG), ("inviter_id", "users"), ("accepted_user_id", "users")),
-         order=("created_at", "id")),  # fmt: skip
+         order=("created_at", "id")),
     _rel(T.organization_invitation_role_relations, ("organization_invitation_id", "organization_role_id"),
-         organization_invitation_id="organization_invitations", organization_role_id=_OROLE),  # fmt: skip
+         organization_invitation_id="organization_invitations", organization_role_id=_OROLE),
     _rel(T.organization_jit_email_domains, ("organization_id", "email_domain"), organization_id=_ORG),
     _rel(T.organization_jit_roles, ("organization_id", "organization_role_id"),
-         organization_id=_ORG, organization_role_id=_OROLE),  # fmt: skip
+         organization_id=_ORG, organization_role_id=_OROLE),
     _rel(T.application_user_consent_resource_scopes, ("application_id", "scope_id"),
-         application_id="applications", scope_id="scopes"),  # fmt: skip
+         application_id="applications", scope_id="scopes"),
     _rel(T.application_user_consent_organization_resource_scopes, ("application_id", "scope_id"),
-         application_id="applications", scope_id="scopes"),  # fmt: skip
+         application_id="applications", scope_id="scopes"),
     _rel(T.application_user_consent_organization_scopes, ("application_id", "organization_scope_id"),
-         application_id="applications", organization_scope_id="organization_scopes"),  # fmt: skip
+         application_id="applications", organization_scope_id="organization_scopes"),
     _rel(T.application_user_consent_user_scopes, ("application_id", "user_scope"), application_id="applications"),
     _rel(T.application_user_consent_organizations, ("application_id", "user_id", "organization_id"),
-         application_id="applications", user_id="users", organization_id=_ORG),  # fmt: skip
+         application_id="applications", user_id="users", organization_id=_ORG),
     Spec(tables_hooks.hooks, extra=("signing_key",), order=("created_at", "id")),
 ]
 TABLES = {t.name: t for t in T.metadata.tables.values()}
@@ -179,6 +179,7 @@ class Importer:
         self.maps: dict[str, dict[str, str]] = {}  # table -> Logto id -> authkeep id (when they differ)
         self.known: dict[str, set[str]] = {}  # table -> ids known to exist in authkeep
         self._clock = clock.now_ms()
+        self.current = ""  # the table being imported, for messages
 
     # --- planning ------------------------------------------------------------------------------
 
@@ -193,11 +194,14 @@ class Importer:
         return total
 
     async def run(self) -> Report:
+        self.current = "sign_in_experiences"
         await self._sign_in_experience()
+        self.current = "connectors"
         await self._connectors()
         for spec in SPECS:
             if not self.source.has(spec.name, *spec.key):
                 continue
+            self.current = spec.name
             if spec.name == "users":
                 await self._users()
             else:
@@ -379,13 +383,13 @@ class Importer:
                 if raw.get("id") != "default":
                     out.skip("only the `default` sign-in experience exists in authkeep", str(raw.get("id")))
                     continue
-                known = sign_in_exp.default(self.tenant_id)
-                doc = {key: value for name, value in raw.items() if (key := _camel(name)) in known and key not in ("id", "tenantId")}
+                base = sign_in_exp.default(self.tenant_id)
+                doc = {key: value for name, value in raw.items() if (key := _camel(name)) in base and key not in ("id", "tenantId")}
                 async with self.db.write() as conn:
-                    stored = await sie_store.get_document(conn, tables_sign_in.sign_in_experiences, self.tenant_id, lock=True)
-                    if stored == doc:
+                    current = await sign_in_exp.current(conn, self.tenant_id, lock=True)
+                    if current == {**base, **doc}:
                         out.present += 1
-                    elif stored is not None:
+                    elif current != base:  # changed in authkeep since: never overwritten
                         out.skip("authkeep's sign-in experience was already changed; it is left as it is", "default")
                     else:
                         await sie_store.put_document(conn, tables_sign_in.sign_in_experiences, self.tenant_id, doc)
