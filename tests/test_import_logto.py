@@ -115,6 +115,13 @@ CREATE TABLE organization_invitation_role_relations (
   organization_invitation_id varchar(21) NOT NULL REFERENCES organization_invitations,
   organization_role_id varchar(21) NOT NULL REFERENCES organization_roles,
   PRIMARY KEY (tenant_id, organization_invitation_id, organization_role_id));
+CREATE TABLE organization_jit_email_domains (
+  tenant_id varchar(21) NOT NULL REFERENCES tenants, organization_id varchar(21) NOT NULL REFERENCES organizations,
+  email_domain varchar(128) NOT NULL, PRIMARY KEY (tenant_id, organization_id, email_domain));
+CREATE TABLE personal_access_tokens (
+  tenant_id varchar(21) NOT NULL REFERENCES tenants, user_id varchar(12) NOT NULL REFERENCES users,
+  name varchar(256) NOT NULL, value varchar(64) NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz, PRIMARY KEY (tenant_id, user_id, name));
 CREATE TABLE sign_in_experiences (
   tenant_id varchar(21) NOT NULL REFERENCES tenants, id varchar(21) NOT NULL, color jsonb NOT NULL,
   branding jsonb NOT NULL, language_info jsonb NOT NULL, sign_in jsonb NOT NULL, sign_up jsonb NOT NULL,
@@ -179,6 +186,7 @@ class Logto:
         self.reader_role, self.api_resource, self.read_scope = _id(), _id(), _id()
         self.org, self.org_role, self.org_scope, self.invitation = _id(12), _id(), _id(), _id()
         self.hook, self.hook_key = _id(), secrets.token_urlsafe(24)[:32]
+        self.pat = "pat_" + secrets.token_urlsafe(24)[:32]
         self.totp_key = base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
 
 
@@ -249,6 +257,9 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
              "VALUES ('default', $1, $2, 'new@old.example.com', $3, 'Pending', now() + interval '7 days')",
              d.invitation, d.users["SHA256"], d.org)  # fmt: skip
     await ex("INSERT INTO organization_invitation_role_relations VALUES ('default', $1, $2)", d.invitation, d.org_role)
+    await ex("INSERT INTO organization_jit_email_domains VALUES ('default', $1, 'acme.example.com')", d.org)
+    await ex("INSERT INTO personal_access_tokens (tenant_id, user_id, name, value) VALUES ('default', $1, 'ci', $2)",
+             d.users["MD5"], d.pat)  # fmt: skip
     # Sign-in experience, connectors (one authkeep has, one it does not), a hook, a log line.
     await ex("INSERT INTO sign_in_experiences (tenant_id, id, color, branding, language_info, sign_in, sign_up, mfa) "
              "VALUES ('default', 'default', $1, '{}', $2, $3, $4, $5)",
@@ -426,6 +437,10 @@ def test_everything_else_came_over(first_run: Any, api: httpx.Client, logto: tup
     invitation = api.get(f"/api/organization-invitations/{data.invitation}").json()
     assert invitation["invitee"] == "new@old.example.com" and invitation["status"] == "Pending"
     assert [r["id"] for r in invitation["organizationRoles"]] == [data.org_role]
+    jit = api.get(f"/api/organizations/{data.org}/jit/email-domains").json()
+    assert [d["emailDomain"] for d in jit] == ["acme.example.com"]
+    pats = api.get(f"/api/users/{data.users['MD5']}/personal-access-tokens").json()
+    assert [(p["name"], p["value"]) for p in pats] == [("ci", data.pat)]
     hook = api.get(f"/api/hooks/{data.hook}").json()
     assert hook["signingKey"] == data.hook_key and hook["events"] == ["User.Created"]
     sie = api.get("/api/sign-in-exp").json()
@@ -440,7 +455,8 @@ def test_second_run_imports_nothing(first_run: Any, own_server: Server, logto: t
     assert "nothing new to import" in again.stdout
     assert "0 imported, 8 already present, 1 skipped" in _line(again.stdout, "users")
     assert "0 imported, 2 already present" in _line(again.stdout, "applications")
-    assert all(" 0 imported" in line for line in again.stdout.splitlines() if " imported," in line), again.stdout
+    counts = [line for line in again.stdout.splitlines() if " imported," in line]
+    assert len(counts) > 20 and all(" 0 imported," in line or " 0 rows imported," in line for line in counts), again.stdout
     assert "rows/s" not in again.stderr  # --quiet: no progress bar
 
 
