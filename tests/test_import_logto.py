@@ -122,6 +122,9 @@ CREATE TABLE personal_access_tokens (
   tenant_id varchar(21) NOT NULL REFERENCES tenants, user_id varchar(12) NOT NULL REFERENCES users,
   name varchar(256) NOT NULL, value varchar(64) NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz, PRIMARY KEY (tenant_id, user_id, name));
+CREATE TABLE custom_phrases (
+  tenant_id varchar(21) NOT NULL REFERENCES tenants, id varchar(21) PRIMARY KEY, language_tag varchar(16) NOT NULL,
+  translation jsonb NOT NULL, UNIQUE (tenant_id, language_tag));
 CREATE TABLE sign_in_experiences (
   tenant_id varchar(21) NOT NULL REFERENCES tenants, id varchar(21) NOT NULL, color jsonb NOT NULL,
   branding jsonb NOT NULL, language_info jsonb NOT NULL, sign_in jsonb NOT NULL, sign_up jsonb NOT NULL,
@@ -257,6 +260,7 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
              "VALUES ('default', $1, $2, 'new@old.example.com', $3, 'Pending', now() + interval '7 days')",
              d.invitation, d.users["SHA256"], d.org)  # fmt: skip
     await ex("INSERT INTO organization_invitation_role_relations VALUES ('default', $1, $2)", d.invitation, d.org_role)
+    await ex("INSERT INTO custom_phrases VALUES ('default', $1, 'fr', '{\"input\": {\"username\": \"Pseudo\"}}')", _id())
     await ex("INSERT INTO organization_jit_email_domains VALUES ('default', $1, 'acme.example.com')", d.org)
     await ex("INSERT INTO personal_access_tokens (tenant_id, user_id, name, value) VALUES ('default', $1, 'ci', $2)",
              d.users["MD5"], d.pat)  # fmt: skip
@@ -441,6 +445,7 @@ def test_everything_else_came_over(first_run: Any, api: httpx.Client, logto: tup
     assert [d["emailDomain"] for d in jit] == ["acme.example.com"]
     pats = api.get(f"/api/users/{data.users['MD5']}/personal-access-tokens").json()
     assert [(p["name"], p["value"]) for p in pats] == [("ci", data.pat)]
+    assert api.get("/api/custom-phrases/fr").json()["translation"] == {"input": {"username": "Pseudo"}}
     hook = api.get(f"/api/hooks/{data.hook}").json()
     assert hook["signingKey"] == data.hook_key and hook["events"] == ["User.Created"]
     sie = api.get("/api/sign-in-exp").json()
@@ -483,3 +488,15 @@ def test_another_logto_tenant_goes_to_the_authkeep_tenant_of_its_name(
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 imported, 0 already present" in _line(run.stdout, "users")
     assert "resources" not in run.stdout  # t2 has nothing else
+
+
+def test_a_rerun_puts_back_what_was_deleted(first_run: Any, api: httpx.Client, own_server: Server, logto: tuple[str, Logto]) -> None:
+    """Runs only add what is missing: a user deleted in authkeep comes back with its roles and MFA."""
+    data = logto[1]
+    assert api.delete(f"/api/users/{data.users['Bcrypt']}").status_code == 204
+    run = cli(own_server, "--from", logto[0], "--quiet")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 imported, 7 already present, 1 skipped" in _line(run.stdout, "users")
+    assert "1 imported, 0 already present, 1 skipped" in _line(run.stdout, "users_roles")
+    assert [r["name"] for r in api.get(f"/api/users/{data.users['Bcrypt']}/roles").json()] == ["reader"]
+    assert [m["type"] for m in api.get(f"/api/users/{data.users['Bcrypt']}/mfa-verifications").json()] == ["Totp"]

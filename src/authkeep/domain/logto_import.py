@@ -32,7 +32,7 @@ from authkeep.store import connectors as connector_store
 from authkeep.store import imported_rows as store
 from authkeep.store import sign_in_exp as sie_store
 from authkeep.store import tables as T
-from authkeep.store import tables_hooks, tables_sign_in
+from authkeep.store import tables_connectors, tables_hooks, tables_sign_in
 from authkeep.store.db import Database
 from authkeep.store.users import pat_hash
 
@@ -49,10 +49,7 @@ NOT_IMPORTED = {
     "organization_jit_sso_connectors": "enterprise SSO connectors are not imported",
     "saml_application_configs": "SAML application settings are not imported (the SAML apps are)",
     "saml_application_secrets": "SAML signing certificates are not imported",
-    "custom_phrases": "custom phrases are not imported yet",
-    "custom_profile_fields": "custom profile fields are not imported yet",
     "account_centers": "account center settings are not imported yet",
-    "email_templates": "e-mail templates are not imported yet",
     "captcha_providers": "the captcha provider is not imported",
     "domains": "custom domains are not imported",
     "secrets": "stored third-party tokens (token storage) are not imported",
@@ -164,6 +161,9 @@ SPECS: list[Spec] = [
     _rel(T.application_user_consent_organizations, ("application_id", "user_id", "organization_id"),
          application_id="applications", user_id="users", organization_id=_ORG),
     Spec(tables_hooks.hooks, extra=("signing_key",), order=("created_at", "id")),
+    Spec(tables_sign_in.custom_phrases, ("language_tag",), order=("language_tag",)),
+    Spec(tables_sign_in.custom_profile_fields, ("name",), order=("sie_order", "name")),
+    Spec(tables_connectors.email_templates, ("language_tag", "template_type"), order=("language_tag", "template_type")),
 ]
 TABLES = {t.name: t for t in T.metadata.tables.values()}
 _SINGULAR = {"users": "user", "roles": "role", "scopes": "scope", "resources": "resource", "applications": "app",
