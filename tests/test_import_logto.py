@@ -122,6 +122,14 @@ CREATE TABLE personal_access_tokens (
   tenant_id varchar(21) NOT NULL REFERENCES tenants, user_id varchar(12) NOT NULL REFERENCES users,
   name varchar(256) NOT NULL, value varchar(64) NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz, PRIMARY KEY (tenant_id, user_id, name));
+CREATE TABLE application_access_control_user_role_relations (
+  tenant_id varchar(21) NOT NULL REFERENCES tenants, application_id varchar(21) NOT NULL REFERENCES applications,
+  role_id varchar(21) NOT NULL REFERENCES roles, PRIMARY KEY (tenant_id, application_id, role_id));
+CREATE TABLE application_access_control_org_role_relations (
+  tenant_id varchar(21) NOT NULL REFERENCES tenants, application_id varchar(21) NOT NULL REFERENCES applications,
+  organization_id varchar(21) NOT NULL REFERENCES organizations,
+  organization_role_id varchar(21) NOT NULL REFERENCES organization_roles,
+  PRIMARY KEY (tenant_id, application_id, organization_id, organization_role_id));
 CREATE TABLE custom_phrases (
   tenant_id varchar(21) NOT NULL REFERENCES tenants, id varchar(21) PRIMARY KEY, language_tag varchar(16) NOT NULL,
   translation jsonb NOT NULL, UNIQUE (tenant_id, language_tag));
@@ -260,6 +268,9 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
              "VALUES ('default', $1, $2, 'new@old.example.com', $3, 'Pending', now() + interval '7 days')",
              d.invitation, d.users["SHA256"], d.org)  # fmt: skip
     await ex("INSERT INTO organization_invitation_role_relations VALUES ('default', $1, $2)", d.invitation, d.org_role)
+    await ex("INSERT INTO application_access_control_user_role_relations VALUES ('default', $1, $2)", d.web_id, d.reader_role)
+    await ex("INSERT INTO application_access_control_org_role_relations VALUES ('default', $1, $2, $3)",
+             d.web_id, d.org, d.org_role)  # fmt: skip
     await ex("INSERT INTO custom_phrases VALUES ('default', $1, 'fr', '{\"input\": {\"username\": \"Pseudo\"}}')", _id())
     await ex("INSERT INTO organization_jit_email_domains VALUES ('default', $1, 'acme.example.com')", d.org)
     await ex("INSERT INTO personal_access_tokens (tenant_id, user_id, name, value) VALUES ('default', $1, 'ci', $2)",
@@ -445,6 +456,9 @@ def test_everything_else_came_over(first_run: Any, api: httpx.Client, logto: tup
     assert [d["emailDomain"] for d in jit] == ["acme.example.com"]
     pats = api.get(f"/api/users/{data.users['MD5']}/personal-access-tokens").json()
     assert [(p["name"], p["value"]) for p in pats] == [("ci", data.pat)]
+    access = api.get(f"/api/applications/{data.web_id}/access-control").json()
+    assert access["userRoleIds"] == [data.reader_role]
+    assert access["organizationRoleRules"] == [{"organizationId": data.org, "organizationRoleIds": [data.org_role]}]
     assert api.get("/api/custom-phrases/fr").json()["translation"] == {"input": {"username": "Pseudo"}}
     hook = api.get(f"/api/hooks/{data.hook}").json()
     assert hook["signingKey"] == data.hook_key and hook["events"] == ["User.Created"]

@@ -53,10 +53,6 @@ NOT_IMPORTED = {
     "captcha_providers": "the captcha provider is not imported",
     "domains": "custom domains are not imported",
     "secrets": "stored third-party tokens (token storage) are not imported",
-    "application_access_control_user_relations": "app-level access control rules are not imported yet",
-    "application_access_control_user_role_relations": "app-level access control rules are not imported yet",
-    "application_access_control_organization_relations": "app-level access control rules are not imported yet",
-    "application_access_control_org_role_relations": "app-level access control rules are not imported yet",
     "passcodes": "pending verification codes expire anyway",
     "one_time_tokens": "one-time tokens are not imported",
     "verification_records": "verification records are short-lived",
@@ -101,10 +97,27 @@ class Spec:
     natural: tuple[str, ...] = ()  # a unique value: an authkeep row holding it stands for this one
     extra: tuple[str, ...] = ()  # Logto columns read that authkeep stores differently
     order: tuple[str, ...] = ("id",)
+    source: str = ""  # Logto's table when its name differs
+    renamed: tuple[tuple[str, str], ...] = ()  # (Logto column, authkeep column)
+    fixed: tuple[tuple[str, Any], ...] = ()  # authkeep columns with one value for the whole table
 
     @property
     def name(self) -> str:
-        return self.table.name
+        return self.source or self.table.name
+
+    @property
+    def source_key(self) -> tuple[str, ...]:
+        """The Logto columns behind `key`."""
+        logto, fixed = {new: old for old, new in self.renamed}, dict(self.fixed)
+        return tuple(logto.get(k, k) for k in self.key if k not in fixed)
+
+
+def _access(source: str, kind: str, target: str, target_table: str, org: bool = False) -> Spec:
+    """Logto keeps app-level access control in four tables; authkeep in one, by kind."""
+    refs = (("application_id", "applications"), ("target_id", target_table)) + ((("organization_id", _ORG),) if org else ())
+    return Spec(T.application_access_rules, ("application_id", "kind", "target_id", "organization_id"), refs,
+                source=source, renamed=((target, "target_id"),), fixed=(("kind", kind),) + (() if org else (("organization_id", ""),)),
+                order=("application_id", target))  # fmt: skip
 
 
 def _rel(table: Table, key: tuple[str, ...], **refs: str) -> Spec:
@@ -161,6 +174,10 @@ SPECS: list[Spec] = [
     _rel(T.application_user_consent_organizations, ("application_id", "user_id", "organization_id"),
          application_id="applications", user_id="users", organization_id=_ORG),
     Spec(tables_hooks.hooks, extra=("signing_key",), order=("created_at", "id")),
+    _access("application_access_control_user_relations", "user", "user_id", "users"),
+    _access("application_access_control_user_role_relations", "userRole", "role_id", "roles"),
+    _access("application_access_control_organization_relations", "organization", "organization_id", _ORG),
+    _access("application_access_control_org_role_relations", "organizationRole", "organization_role_id", _OROLE, org=True),
     Spec(tables_sign_in.custom_phrases, ("language_tag",), order=("language_tag",)),
     Spec(tables_sign_in.custom_profile_fields, ("name",), order=("sie_order", "name")),
     Spec(tables_connectors.email_templates, ("language_tag", "template_type"), order=("language_tag", "template_type")),
@@ -199,7 +216,7 @@ class Importer:
         self.current = "connectors"
         await self._connectors()
         for spec in SPECS:
-            if not self.source.has(spec.name, *spec.key):
+            if not self.source.has(spec.name, *spec.source_key):
                 continue
             self.current = spec.name
             if spec.name == "users":
@@ -212,7 +229,7 @@ class Importer:
         return self.report.outcomes.setdefault(name, Outcome())
 
     def _batches(self, spec: Spec) -> AsyncIterator[list[dict[str, Any]]]:
-        wanted = [c.name for c in spec.table.c if c.name != "tenant_id"] + list(spec.extra)
+        wanted = [c.name for c in spec.table.c if c.name != "tenant_id"] + list(spec.extra) + [o for o, _ in spec.renamed]
         return self.source.rows(spec.name, wanted, spec.order, BATCH)
 
     # --- generic tables --------------------------------------------------------------------------
@@ -303,6 +320,7 @@ class Importer:
         return rows
 
     def _convert(self, spec: Spec, raw: dict[str, Any]) -> dict[str, Any] | str:
+        raw = {**raw, **{new: raw.get(old) for old, new in spec.renamed}, **dict(spec.fixed)}
         row: dict[str, Any] = {}
         for col in spec.table.c:
             name = col.name
