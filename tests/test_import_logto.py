@@ -252,6 +252,10 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
     await ex("INSERT INTO application_secrets (tenant_id, application_id, name, value) VALUES ('default', $1, "
              "'Default secret', $2)", d.m2m_id, d.m2m_secret)  # fmt: skip
     await ex("INSERT INTO applications_roles VALUES ('default', $1, $2, $3)", _id(), d.m2m_id, d.access_role)
+    # authkeep has a User role of this name before the import: not the same role.
+    auditor = _id()
+    await ex("INSERT INTO roles VALUES ('default', $1, 'auditor', 'Audits', 'MachineToMachine', false)", auditor)
+    await ex("INSERT INTO applications_roles VALUES ('default', $1, $2, $3)", _id(), d.m2m_id, auditor)
     metadata = {"redirectUris": [oidc_flow.REDIRECT], "postLogoutRedirectUris": [oidc_flow.LOGOUT_REDIRECT]}
     await ex("INSERT INTO applications (tenant_id, id, name, secret, type, oidc_client_metadata, custom_data) VALUES "
              "('default', $1, 'old web', $2, 'Traditional', $3, '{\"team\": \"web\"}')",
@@ -335,6 +339,8 @@ def cli(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
 def first_run(own_server: Server, logto: tuple[str, Logto], api: httpx.Client) -> subprocess.CompletedProcess[str]:
     r = api.post("/api/users", json={"username": "already_here", "primaryEmail": "clash@old.example.com"})
     assert r.status_code == 200, r.text
+    r = api.post("/api/roles", json={"name": "auditor", "description": "a user role", "type": "User"})
+    assert r.status_code == 200, r.text
     run = cli(own_server, "--from", logto[0])
     assert run.returncode == 0, run.stdout + run.stderr
     return run
@@ -363,7 +369,10 @@ def test_report_names_what_came_over_and_what_did_not(
     # Logto's seeded rows: the Management API and #internal:admin share authkeep's fixed ids; the
     # access role has another id in each and is matched by its name.
     assert "1 imported, 1 already present" in _line(out, "resources")
-    assert "1 imported, 1 already present, 1 matched an existing one by name" in _line(out, "roles")
+    assert "1 imported, 1 already present, 1 matched an existing one by name, 1 skipped" in _line(out, "roles")
+    assert "skipped 1: an authkeep role with the same name has another type" in out
+    assert "1 imported, 0 already present, 1 skipped" in _line(out, "applications_roles")
+    assert "skipped 1: its role was not imported" in out
     assert "skipped 1: authkeep has no `github-universal` connector (e.g. githubconn01 (github-universal))" in out
     assert "1 not imported: the audit log stays in Logto" in _line(out, "logs")
     assert "|" in first_run.stderr  # the progress bar

@@ -269,10 +269,12 @@ class Importer:
                 holder = holders.get(tuple(row[k] for k in spec.natural))
                 if holder is None:
                     rest.append((label, row))
-                    continue
-                self.maps.setdefault(spec.name, {})[row["id"]] = holder
-                self.known.setdefault(spec.name, set()).add(holder)
-                out.matched += 1
+                elif "type" in row and holder.type != row["type"]:
+                    out.skip(f"an authkeep {_SINGULAR.get(spec.name, spec.name)} with the same name has another type", label)
+                else:
+                    self.maps.setdefault(spec.name, {})[row["id"]] = holder.id
+                    self.known.setdefault(spec.name, set()).add(holder.id)
+                    out.matched += 1
             pending = rest
         pending = await self._with_references(conn, spec, pending, out)
         inserted = await store.insert_new(conn, spec.table, [r for _, r in pending], spec.key)

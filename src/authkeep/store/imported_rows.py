@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Row, Table, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,17 +35,15 @@ async def present(
 
 async def holders(
     conn: AsyncConnection, table: Table, tenant_id: str, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], str]:
-    """The id of the tenant's row holding each of these unique values (values of `columns`)."""
-    out: dict[tuple[Any, ...], str] = {}
+) -> dict[tuple[Any, ...], Row[Any]]:
+    """The tenant's row holding each of these unique values (values of `columns`)."""
+    out: dict[tuple[Any, ...], Row[Any]] = {}
     wanted = list(dict.fromkeys(keys))
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]
-        stmt = select(table.c.id, *(table.c[c] for c in columns)).where(
-            table.c.tenant_id == tenant_id, _match(table, columns, part)
-        )
+        stmt = select(table).where(table.c.tenant_id == tenant_id, _match(table, columns, part))
         for row in await conn.execute(stmt):
-            out[tuple(row[1:])] = row[0]
+            out[tuple(row._mapping[c] for c in columns)] = row
     return out
 
 
