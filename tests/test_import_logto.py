@@ -152,6 +152,7 @@ CREATE TABLE logs (
 """
 
 MGMT_ACCESS = "Logto Management API access"
+BULK = 1100  # plain users (more than two import batches)
 
 
 def _id(n: int = 21) -> str:
@@ -225,6 +226,9 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
         )  # fmt: skip
     await ex("INSERT INTO users (tenant_id, id, username) VALUES ('admin', $1, 'console_admin'), ('t2', $2, 'u_t2')",
              d.admin_user, _id(12))  # fmt: skip
+    # Enough plain users, each with a role, for several batches of users and of relations.
+    await ex(f"INSERT INTO users (tenant_id, id, username, created_at) SELECT 'default', 'b' || lpad(i::text, 11, '0'), "
+             f"'bulk_' || i, '2023-01-01'::timestamptz + i * interval '1 second' FROM generate_series(1, {BULK}) i")  # fmt: skip
     await ex("INSERT INTO users (tenant_id, id, username, primary_email) VALUES ('default', $1, 'u_clash', "
              "'clash@old.example.com')", d.clash_user)  # fmt: skip
     # Logto's seed: the Management API, its scope, the internal admin role and the access role.
@@ -245,6 +249,8 @@ async def _fill(conn: asyncpg.Connection, d: Logto) -> None:
     await ex("INSERT INTO roles_scopes VALUES ('default', $1, $2, $3)", _id(), d.reader_role, d.read_scope)
     await ex("INSERT INTO users_roles VALUES ('default', $1, $2, $3), ('default', $4, $5, $3)",
              _id(), d.users["Bcrypt"], d.reader_role, _id(), d.clash_user)  # fmt: skip
+    await ex("INSERT INTO users_roles SELECT 'default', 'r' || lpad(i::text, 20, '0'), 'b' || lpad(i::text, 11, '0'), $1 "
+             f"FROM generate_series(1, {BULK}) i", d.reader_role)  # fmt: skip
     # An M2M app (secret in application_secrets) holding the access role; a web app with a legacy secret.
     await ex("INSERT INTO applications (tenant_id, id, name, secret, type, oidc_client_metadata, created_at) VALUES "
              "('default', $1, 'old m2m', $2, 'MachineToMachine', $3, '2024-02-01T00:00:00Z')",
@@ -361,9 +367,9 @@ def test_report_names_what_came_over_and_what_did_not(
     first_run: subprocess.CompletedProcess[str], logto: tuple[str, Logto]
 ) -> None:
     out = first_run.stdout
-    assert "8 imported, 0 already present, 1 skipped" in _line(out, "users")
+    assert f"{8 + BULK} imported, 0 already present, 1 skipped" in _line(out, "users")
     assert f"skipped 1: user.email_already_in_use: This email is associated with an existing account. (e.g. {logto[1].clash_user})" in out
-    assert "1 imported, 0 already present, 1 skipped" in _line(out, "users_roles")
+    assert f"{1 + BULK} imported, 0 already present, 1 skipped" in _line(out, "users_roles")
     assert "skipped 1: its user was not imported" in out
     assert "2 imported" in _line(out, "applications")
     # Logto's seeded rows: the Management API and #internal:admin share authkeep's fixed ids; the
@@ -443,6 +449,8 @@ def test_everything_else_came_over(first_run: Any, api: httpx.Client, logto: tup
     assert [m["type"] for m in api.get(f"/api/users/{data.users['Bcrypt']}/mfa-verifications").json()] == ["Totp"]
     assert [r["name"] for r in api.get(f"/api/users/{data.users['Bcrypt']}/roles").json()] == ["reader"]
     assert api.get(f"/api/users/{data.users['MD5']}/roles").json() == []  # no default role added
+    holders = api.get(f"/api/roles/{data.reader_role}/users", params={"page_size": 1})
+    assert holders.headers["total-number"] == str(BULK + 1)
     scopes = api.get(f"/api/roles/{data.reader_role}/scopes").json()
     assert [(s["id"], s["resource"]["indicator"]) for s in scopes] == [(data.read_scope, "https://orders.example.com")]
     assert api.get(f"/api/resources/{data.api_resource}").json()["accessTokenTtl"] == 600
@@ -481,7 +489,7 @@ def test_second_run_imports_nothing(first_run: Any, own_server: Server, logto: t
     again = cli(own_server, "--from", logto[0], "--quiet")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing new to import" in again.stdout
-    assert "0 imported, 8 already present, 1 skipped" in _line(again.stdout, "users")
+    assert f"0 imported, {8 + BULK} already present, 1 skipped" in _line(again.stdout, "users")
     assert "0 imported, 2 already present" in _line(again.stdout, "applications")
     counts = [line for line in again.stdout.splitlines() if " imported," in line]
     assert len(counts) > 20 and all(" 0 imported," in line or " 0 rows imported," in line for line in counts), again.stdout
@@ -519,7 +527,7 @@ def test_a_rerun_puts_back_what_was_deleted(first_run: Any, api: httpx.Client, o
     assert api.delete(f"/api/users/{data.users['Bcrypt']}").status_code == 204
     run = cli(own_server, "--from", logto[0], "--quiet")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "1 imported, 7 already present, 1 skipped" in _line(run.stdout, "users")
-    assert "1 imported, 0 already present, 1 skipped" in _line(run.stdout, "users_roles")
+    assert f"1 imported, {7 + BULK} already present, 1 skipped" in _line(run.stdout, "users")
+    assert f"1 imported, {BULK} already present, 1 skipped" in _line(run.stdout, "users_roles")
     assert [r["name"] for r in api.get(f"/api/users/{data.users['Bcrypt']}/roles").json()] == ["reader"]
     assert [m["type"] for m in api.get(f"/api/users/{data.users['Bcrypt']}/mfa-verifications").json()] == ["Totp"]

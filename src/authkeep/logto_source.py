@@ -99,7 +99,7 @@ class LogtoSource:
     async def count(self, table: str) -> int:
         if not self.has(table):
             return 0
-        return int(await self.conn.fetchval(f'SELECT count(*) FROM "{table}" WHERE tenant_id = $1', self.tenant))
+        return int(await self.conn.fetchval(f"SELECT count(*) FROM {_q(table)} WHERE tenant_id = $1", self.tenant))
 
     async def rows(
         self, table: str, wanted: Sequence[str], order: Sequence[str], batch: int
@@ -108,9 +108,9 @@ class LogtoSource:
         have = self.columns.get(table, set())
         cols = [c for c in wanted if c in have]
         keys = [c for c in order if c in have] or cols[:1]
+        # Names come from authkeep's own table definitions, found in Logto's catalog: quoted, not bound.
         query = (
-            f"SELECT {', '.join(f'{chr(34)}{c}{chr(34)}' for c in cols)} FROM \"{table}\" "
-            f"WHERE tenant_id = $1 ORDER BY {', '.join(keys)}"
+            f"SELECT {', '.join(map(_q, cols))} FROM {_q(table)} WHERE tenant_id = $1 ORDER BY {', '.join(map(_q, keys))}"
         )
         cursor = await self.conn.cursor(query, self.tenant)
         while True:
@@ -118,6 +118,10 @@ class LogtoSource:
             if not found:
                 return
             yield [{k: _ms(v) for k, v in r.items()} for r in found]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _reason(exc: BaseException) -> str:
