@@ -1,4 +1,4 @@
-"""`authkeep serve | migrate | bootstrap | admin | users`."""
+"""`authkeep serve | migrate | bootstrap | admin | users | import-logto`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging.config
 import os
 import sys
 
-from authkeep import metrics, reqlog, users_cli
+from authkeep import import_logto, metrics, reqlog, users_cli
 from authkeep.config import Settings, load_settings
 from authkeep.console import admins
 from authkeep.secretbox import SecretBox
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("bootstrap", help="create or print the bootstrap M2M app and the first console admin")
     admins.add_parser(sub)
     users_cli.add_parser(sub)
+    import_logto.add_parser(sub)
     return parser
 
 
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "users":
         asyncio.run(prepare(settings))
         return users_cli.run(settings, args)
+    if args.command == "import-logto":
+        asyncio.run(prepare(settings))
+        return import_logto.run(settings, args)
 
     asyncio.run(prepare(settings))
     if not (settings.bootstrap_client_id and settings.bootstrap_client_secret):
