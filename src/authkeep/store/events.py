@@ -97,6 +97,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "oidc_model_instances": ("sessions",),
     "verification_records": ("sessions",),
     "sentinel_activities": ("sessions",),
+    "subject_tokens": ("sessions",),
 }
 
 
