@@ -114,6 +114,9 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "systems",
         "user_assets",
         "cimd",
+        "subject_tokens",
+        "sentinel_activities",
+        "authn",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from authkeep.oidc.opaque import digest
+from authkeep.sdk import LogtoError
 from tests.oidc_helpers import jwt_parts, make_app, make_user, token_call, userinfo
+from tests.sdk_flavors import FLAVORS, call, close, make, run
 from tests.server import Server
 from tests.test_applications import db
 
@@ -292,3 +294,25 @@ def test_bad_requests(server: Server, api: httpx.Client, app: tuple[str, str | N
     _oauth_error(exchange(server, app, token), 400, "invalid_grant", "user is suspended")
     assert api.patch(f"/api/users/{user}/is-suspended", json={"isSuspended": False}).status_code == 200
     assert _ok(exchange(server, app, token))
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_sdk(flavor: str, server: Server, api: httpx.Client, app: tuple[str, str | None], user: str,
+             resource: dict[str, Any]) -> None:  # fmt: skip
+    """The SDK's `subject_tokens`, `authn` and `sentinel_activities`, both twins, for real."""
+
+    async def body() -> None:
+        mgmt, _ = make(flavor, server.base_url, server.client_id, server.client_secret)
+        created = await call(mgmt.api.subject_tokens.create(user, {"source": "sdk"}))
+        assert created["subjectToken"].startswith("sub_") and created["expiresIn"] == 600
+        jwt = _ok(exchange(server, app, created["subjectToken"], resource=resource["indicator"]))["access_token"]
+        # The user's token is sent, not the SDK's own Management API token.
+        found = await call(mgmt.api.authn.hasura(resource["indicator"], jwt, unauthorized_role="guest"))
+        assert found == {"X-Hasura-User-Id": user, "X-Hasura-Role": "guest"}
+        assert await call(mgmt.api.sentinel_activities.delete(["nobody"])) is None
+        with pytest.raises(LogtoError) as caught:
+            await call(mgmt.api.subject_tokens.create("nosuchuser"))
+        assert caught.value.status == 404 and caught.value.code == "entity.relation_foreign_key_not_found"
+        await close(mgmt)
+
+    run(body)
