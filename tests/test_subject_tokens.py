@@ -242,6 +242,14 @@ def test_organization_token(server: Server, api: httpx.Client, app: tuple[str, s
     claims = jwt_parts(body["access_token"])[1]
     assert claims["aud"] == f"urn:logto:organization:{org['id']}" and claims["scope"] == scope["name"]
     assert body["scope"] == scope["name"] and body["expires_in"] == 3600
+    # The reserved organizations resource: only the organization scopes the user holds.
+    reserved = _ok(exchange(server, app, subject_token(api, user), resource="urn:logto:resource:organizations",
+                            scope=f"{scope['name']} other"))  # fmt: skip
+    assert reserved["scope"] == scope["name"]
+    assert jwt_parts(reserved["access_token"])[1]["aud"] == "urn:logto:resource:organizations"
+    stranger = _ok(exchange(server, app, subject_token(api, make_user(api)), resource="urn:logto:resource:organizations",
+                            scope=scope["name"]))  # fmt: skip
+    assert stranger["scope"] == ""
     # With a resource: a resource token with the scopes of the user's roles and organization roles.
     body = _ok(exchange(server, app, subject_token(api, user), organization_id=org["id"],
                         resource=resource["indicator"], scope="read write"))  # fmt: skip

@@ -192,8 +192,8 @@ async def _target(
         scope = " ".join(s for s in requested if s in available)
         return f"urn:logto:organization:{org_id}", ORG_TTL_S, scope, {}
     audience = resources[0]
-    if audience == flow.ORG_RESOURCE:
-        ttl, held = ORG_TTL_S, await store.organization_scope_names(conn, tenant_id)
+    if audience == flow.ORG_RESOURCE:  # the organization scopes the user holds (Logto: every one)
+        ttl, held = ORG_TTL_S, (await oidc_users.organization_scopes(conn, tenant_id, user_id, org_id))[1]
     else:
         found = await store.resource_scopes(conn, tenant_id, user_id, audience, org_id)
         if found is None:

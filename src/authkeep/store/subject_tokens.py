@@ -82,12 +82,6 @@ async def resource_scopes(
     return int(found.access_token_ttl), {x.name for x in rows}
 
 
-async def organization_scope_names(conn: AsyncConnection, tenant_id: str) -> set[str]:
-    """Every organization scope: what the reserved organizations resource holds."""
-    os_ = T.organization_scopes
-    return {x.name for x in await conn.execute(select(os_.c.name).where(os_.c.tenant_id == tenant_id))}
-
-
 async def organization_requires_mfa(conn: AsyncConnection, tenant_id: str, org_id: str) -> bool:
     o = T.organizations
     row = (await conn.execute(select(o.c.is_mfa_required).where(o.c.tenant_id == tenant_id, o.c.id == org_id))).first()
