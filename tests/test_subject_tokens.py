@@ -11,7 +11,7 @@ import pytest
 
 from authkeep.oidc.opaque import digest
 from authkeep.sdk import LogtoError
-from tests.oidc_helpers import jwt_parts, make_app, make_user, token_call, userinfo
+from tests.oidc_helpers import jwt_parts, make_app, make_user, token_call, userinfo, wait_logs
 from tests.sdk_flavors import FLAVORS, call, close, make, run
 from tests.server import Server
 from tests.test_applications import db
@@ -138,8 +138,9 @@ def test_full_exchange(server: Server, api: httpx.Client, app: tuple[str, str | 
     _oauth_error(exchange(server, app, late), 400, "invalid_grant", "subject token is expired")
     _oauth_error(exchange(server, app, "sub_nosuchtoken"), 400, "invalid_grant", "subject token not found")
     # The audit log names the grant and the user, and masks the subject token.
-    logs = api.get("/api/logs", params={"logKey": "ExchangeTokenBy.TokenExchange", "userId": user}).json()
-    assert all(log["payload"]["params"]["subject_token"] == "******" for log in logs)
+    logs = wait_logs(api, logKey="ExchangeTokenBy.TokenExchange", userId=user)
+    assert logs and all(log["payload"]["params"]["subject_token"] == "******" for log in logs)
+    assert token not in str(logs) and {log["payload"]["applicationId"] for log in logs} == {app[0]}
 
 
 def test_apps_that_may_not_exchange(server: Server, api: httpx.Client, user: str) -> None:
