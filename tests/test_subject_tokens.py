@@ -3,14 +3,20 @@ RFC 0005), black-box over HTTP on both backends."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from authkeep.config import normalize_database_url
+from authkeep.oidc import sweeper
 from authkeep.oidc.opaque import digest
 from authkeep.sdk import LogtoError
+from authkeep.store import subject_tokens as subject_store
+from authkeep.store.db import Database
 from tests.oidc_helpers import jwt_parts, make_app, make_user, token_call, userinfo, wait_logs
 from tests.sdk_flavors import FLAVORS, call, close, make, run
 from tests.server import Server
@@ -325,3 +331,26 @@ def test_sdk(flavor: str, server: Server, api: httpx.Client, app: tuple[str, str
         await close(mgmt)
 
     run(body)
+
+
+def test_sweeper_keeps_a_day_of_expired_tokens(server: Server, api: httpx.Client) -> None:
+    user_id = make_user(api)
+    fresh, recent, old = (subject_token(api, user_id) for _ in range(3))
+    now = int(time.time() * 1000)
+    db(server, "UPDATE subject_tokens SET expires_at = ? WHERE id = ?", now - 1000, digest(recent))
+    db(server, "UPDATE subject_tokens SET expires_at = ? WHERE id = ?", now - sweeper.SUBJECT_TOKEN_GRACE_MS - 1000,
+       digest(old))  # fmt: skip
+
+    async def sweep() -> None:
+        database = Database(normalize_database_url(server.database_url))
+        try:
+            async with database.write() as conn:
+                await subject_store.sweep(conn, now - sweeper.SUBJECT_TOKEN_GRACE_MS)
+        finally:
+            await database.dispose()
+
+    asyncio.run(sweep())
+    left = {r[0] for r in db(server, "SELECT id FROM subject_tokens WHERE user_id = ?", user_id)}
+    assert left == {digest(fresh), digest(recent)}
+    _oauth_error(exchange(server, make_app(api, "SPA", allowTokenExchange=True), recent), 400, "invalid_grant",
+                 "subject token is expired")  # fmt: skip
