@@ -114,6 +114,8 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "systems",
         "user_assets",
         "cimd",
+        "jwt_customizers",
+        "actions",
         "subject_tokens",
         "sentinel_activities",
         "authn",

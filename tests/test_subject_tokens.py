@@ -354,3 +354,23 @@ def test_sweeper_keeps_a_day_of_expired_tokens(server: Server, api: httpx.Client
     assert left == {digest(fresh), digest(recent)}
     _oauth_error(exchange(server, make_app(api, "SPA", allowTokenExchange=True), recent), 400, "invalid_grant",
                  "subject token is expired")  # fmt: skip
+
+
+def test_jwt_customizer_sees_the_subject_token_context(server: Server, api: httpx.Client, app: tuple[str, str | None],
+                                                        user: str, resource: dict[str, Any]) -> None:  # fmt: skip
+    """Logto's `context.grant = {type, subjectTokenContext}` for tokens exchanged from a subject token."""
+    script = ("const getCustomJwtClaims = async ({ token, context }) => ({ foo: context.grant?.subjectTokenContext?.foo, "
+              "grantType: context.grant?.type ?? 'none', gty: token.gty });")  # fmt: skip
+    url = "/api/configs/jwt-customizer/access-token"
+    r = api.put(url, json={"script": script})
+    assert r.status_code in (200, 201), r.text
+    try:
+        token = subject_token(api, user, context={"foo": "bar"})
+        claims = jwt_parts(_ok(exchange(server, app, token, resource=resource["indicator"]))["access_token"])[1]
+        assert claims["foo"] == "bar" and claims["grantType"] == EXCHANGE and claims["gty"] == EXCHANGE
+        assert claims["sub"] == user and claims["aud"] == resource["indicator"]
+        pat = _ok(api.post(f"/api/users/{user}/personal-access-tokens", json={"name": "ctx"}), 201)["value"]
+        claims = jwt_parts(_ok(exchange(server, app, pat, PAT, resource=resource["indicator"]))["access_token"])[1]
+        assert claims["grantType"] == "none" and "foo" not in claims
+    finally:
+        assert api.delete(url).status_code == 204

@@ -158,7 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await start_state(settings)
         app.state.authkeep = state
-        app.state.hook_worker = hook_worker.start(state.db, state.box)
+        app.state.hook_worker = await hook_worker.start(state.db, state.box)
         app.state.audit_logs = LogWriter(state.db)
         app.state.oidc_sweeper = sweeper.start(state.db)
         metrics.start(app, state.db)

@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(admins.first_admin(settings))
     import uvicorn
 
+    from authkeep.hooks import deliverer
     from authkeep.httpserver import Protocol
 
     host, port = settings.host, settings.port
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AUTHKEEP_SECRET_KEY", settings.secret_key)
     # Several workers share their metrics through files (authkeep.metrics): a fresh directory per server.
     metrics_dir = metrics.make_multiproc_dir() if workers > 1 else None
+    delivery = deliverer.spawn()
     try:
         uvicorn.run(
             "authkeep.asgi:app",
@@ -122,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             log_level=settings.log_level,
             access_log=False,
             proxy_headers=True,
+            timeout_worker_healthcheck=30,  # a worker importing the app on a busy machine is not hung
         )
     finally:
+        delivery.stop()
         if metrics_dir is not None:
             metrics.remove_multiproc_dir(metrics_dir)
     return 0

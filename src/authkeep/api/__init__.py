@@ -18,6 +18,7 @@ from authkeep.api import (
     hasura,
     hooks,
     interaction_consent,
+    jwt_customizer,
     logs,
     my_account_sessions,
     one_time_tokens,
@@ -49,3 +50,4 @@ ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
 ROUTERS += [subject_tokens.router, sentinel_activities.router, hasura.router]
 ROUTERS += experience.ROUTERS
+ROUTERS += [jwt_customizer.router]

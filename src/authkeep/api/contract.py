@@ -72,11 +72,13 @@ class ApiRouter:
         paged: bool | str = False,
         search: Mapping[str, Any] | None = None,
         reads: tuple[str, ...] | None = None,
+        reads_if: Mapping[str, tuple[str, ...]] | None = None,
         before: Check | None = None,
     ) -> Callable[[Handler], Handler]:
         return self._add(
-            "GET", path, status, cache=cache, query=query, paged=paged, search=search, reads=reads, before=before
-        )
+            "GET", path, status, cache=cache, query=query, paged=paged, search=search, reads=reads,
+            reads_if=reads_if, before=before,
+        )  # fmt: skip
 
     def post(self, path: str, *, status: int = 201, **declared: Any) -> Callable[[Handler], Handler]:
         """`body=`, `query=`, `before=` as for every writing method."""
@@ -192,7 +194,7 @@ def _limited(unavailable: bool) -> LogtoError:
 def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
     """The ASGI endpoint for one declared route. Everything per route is decided here, once."""
     policy = POLICIES[spec.policy]
-    handler, status, families = spec.handler, spec.status, spec.reads
+    handler, status, families, reads_if = spec.handler, spec.status, spec.reads, spec.reads_if
     is_get = spec.method == "GET"
     cacheable = spec.cache and is_get
     paged, columns, body, before = spec.paged, spec.search, spec.body, spec.before
@@ -216,7 +218,11 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                         raise _limited(verdict.unavailable)
             if cacheable:
                 key = state.responses.key(tenant.id, request.scope)
-                hit, generation = await state.responses.lookup(key, families)
+                reads = families
+                if reads_if is not None:  # the query is part of the key: a key always reads the same
+                    query = request.query_params
+                    reads += tuple(f for name, more in reads_if.items() if name in query for f in more)
+                hit, generation = await state.responses.lookup(key, reads)
                 if hit is not None:
                     return _finish(request, hit, limit_headers)
             _refuse_nul(request)

@@ -147,9 +147,11 @@ def finish(db: Database, pending: Pending, status: int, body: bytes, worker: Any
     current.set(None)
     if 200 <= status < 300:
         data = pending.data if pending.data is not None else orjson.loads(body) if body else None
-        if worker is not None and pending.ids:
-            worker.hand_off(pending.tenant_id, pending.event, pending.context, pending.ids, status, data)
-        elif pending.ids is None or pending.ids:
+        if worker is not None and pending.ids and worker.hand_off(
+            pending.tenant_id, pending.event, pending.context, pending.ids, status, data
+        ):
+            return
+        if pending.ids is None or pending.ids:
             _spawn(_finish(db, pending, status, data, worker))
     elif pending.ids:
         _spawn(_drop(db, [i for i, _ in pending.ids]))

@@ -78,7 +78,7 @@ async def exchange(
         app = await oidc_users.find_app(conn, tenant.id, client.id)
         if app is None or app.get("is_third_party"):  # third-party apps cannot enable the grant
             raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")
-        user_id, subject_token_id = await _subject(conn, tenant, form["subject_token"], form["subject_token_type"])
+        user_id, subject_token_id = await _subject(conn, tenant, form["subject_token"], form["subject_token_type"], note)
         user = await oidc_users.find_user(conn, tenant.id, user_id)
         if user is None:
             raise _invalid_grant("user not found")
@@ -115,10 +115,15 @@ async def exchange(
     return orjson.dumps(response)
 
 
-async def _subject(conn: AsyncConnection, tenant: TenantState, token: str, kind: str) -> tuple[str, str | None]:
-    """(the subject user, the impersonation token's row id when it is one)."""
+async def _subject(
+    conn: AsyncConnection, tenant: TenantState, token: str, kind: str, note: dict[str, Any]
+) -> tuple[str, str | None]:
+    """(the subject user, the impersonation token's row id when it is one). An impersonation
+    token's `context` goes to the JWT customizer (`note["subjectTokenContext"]`)."""
     if kind == IMPERSONATION_TOKEN or (kind == ACCESS_TOKEN and token.startswith(PREFIX)):
-        return await _impersonation(conn, tenant.id, token)
+        user_id, token_id, context = await _impersonation(conn, tenant.id, token)
+        note["subjectTokenContext"] = context
+        return user_id, token_id
     if kind == ACCESS_TOKEN:
         found = await user_tokens.find(conn, tenant.id, token)
         if found is not None and found.account_id:
@@ -142,7 +147,7 @@ async def _subject(conn: AsyncConnection, tenant: TenantState, token: str, kind:
     raise _invalid_grant("unsupported subject token type")
 
 
-async def _impersonation(conn: AsyncConnection, tenant_id: str, token: str) -> tuple[str, str]:
+async def _impersonation(conn: AsyncConnection, tenant_id: str, token: str) -> tuple[str, str, dict[str, Any]]:
     token_id = opaque.digest(token)
     found = await store.find(conn, tenant_id, token_id) if len(token) <= 512 else None
     if found is None:
@@ -151,7 +156,7 @@ async def _impersonation(conn: AsyncConnection, tenant_id: str, token: str) -> t
         raise _invalid_grant("subject token is expired")
     if found.consumed_at is not None:
         raise _invalid_grant("subject token is already consumed")
-    return str(found.user_id), token_id
+    return str(found.user_id), token_id, dict(found.context or {})
 
 
 async def _check_organization(conn: AsyncConnection, tenant_id: str, user: dict[str, Any], org_id: str) -> None:

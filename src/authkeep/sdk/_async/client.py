@@ -41,6 +41,7 @@ from authkeep.sdk._async.resources import (
     AsyncRoles,
     AsyncUsers,
 )
+from authkeep.sdk._async.scripts import AsyncActions, AsyncJwtCustomizers
 from authkeep.sdk._async.sign_in import (
     AsyncAccountCenter,
     AsyncCaptchaProvider,
@@ -73,7 +74,7 @@ class AsyncManagementClient:
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
     `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs`, `dashboard`,
-    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets` and `cimd`.
+    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets`, `cimd`, `jwt_customizers` and `actions`.
     """
 
     def __init__(
@@ -122,6 +123,7 @@ class AsyncManagementClient:
         self.systems = AsyncSystems(self)
         self.user_assets = AsyncUserAssets(self)
         self.cimd = AsyncCimd(self)
+        self.jwt_customizers, self.actions = AsyncJwtCustomizers(self), AsyncActions(self)
         self.subject_tokens, self.sentinel_activities = AsyncSubjectTokens(self), AsyncSentinelActivities(self)
         self.authn = AsyncAuthn(self)
 

@@ -54,6 +54,7 @@ from authkeep.sdk._sync.resources import (
     Roles,
     Users,
 )
+from authkeep.sdk._sync.scripts import Actions, JwtCustomizers
 from authkeep.sdk._sync.sign_in import (
     AccountCenter,
     CaptchaProvider,
@@ -75,7 +76,7 @@ class ManagementClient:
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
     `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs`, `dashboard`,
-    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets` and `cimd`.
+    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets`, `cimd`, `jwt_customizers` and `actions`.
     """
 
     def __init__(
@@ -124,6 +125,7 @@ class ManagementClient:
         self.systems = Systems(self)
         self.user_assets = UserAssets(self)
         self.cimd = Cimd(self)
+        self.jwt_customizers, self.actions = JwtCustomizers(self), Actions(self)
         self.subject_tokens, self.sentinel_activities = (
             SubjectTokens(self),
             SentinelActivities(self),
