@@ -301,6 +301,22 @@ def saml_flow_is_anonymous(doc: dict[str, Any]) -> int:
     return count
 
 
+def zod_defaults_are_complete(doc: dict[str, Any]) -> int:
+    """`z.object({min: z.number().default(8), ...}).default({})` is rendered with `default: {}`,
+    which its own `required` list makes invalid (openapi-spec-validator refuses the document).
+    zod fills the properties' defaults in, so the effective default is spelled out."""
+    count = 0
+    for node in _nodes(doc):
+        default, props = node.get("default"), node.get("properties")
+        if not isinstance(default, dict) or not isinstance(props, dict):
+            continue
+        missing = [k for k in node.get("required") or [] if k not in default]
+        if missing and all(isinstance(props.get(k), dict) and "default" in props[k] for k in missing):
+            node["default"] = {**default, **{k: props[k]["default"] for k in missing}}
+            count += 1
+    return count
+
+
 PATCHES: list[Callable[[dict[str, Any]], int]] = [
     redirect_uris_are_strings,
     zod_literals_are_enums,
@@ -309,6 +325,7 @@ PATCHES: list[Callable[[dict[str, Any]], int]] = [
     saml_secret_expiry_is_a_number,
     saml_acs_url_is_an_object,
     saml_flow_is_anonymous,
+    zod_defaults_are_complete,
 ]
 
 

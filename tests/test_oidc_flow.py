@@ -39,7 +39,9 @@ def test_discovery_lists_what_is_served(server: Server) -> None:
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["response_types_supported"] == ["code"]
     assert doc["authorization_response_iss_parameter_supported"] is True
-    assert set(doc["grant_types_supported"]) == {"authorization_code", "refresh_token", "client_credentials"}
+    assert set(doc["grant_types_supported"]) == {
+        "authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"
+    }
     assert "none" in doc["token_endpoint_auth_methods_supported"]
     assert "urn:logto:scope:sessions" in doc["scopes_supported"] and "created_at" in doc["claims_supported"]
 

@@ -116,6 +116,9 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "cimd",
         "jwt_customizers",
         "actions",
+        "subject_tokens",
+        "sentinel_activities",
+        "authn",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

@@ -36,6 +36,7 @@ MESSAGES: dict[str, str] = {
     "auth.unauthorized": "Unauthorized. Please check credentials and its scope.",
     "auth.jwt_sub_missing": "Missing `sub` in JWT.",
     "auth.forbidden": "Forbidden. Please check your user roles and permissions.",
+    "auth.expected_role_not_found": "Expected role not found. Please check your user roles and permissions.",
     "role.name_in_use": "This role name {name} is already in use",
     "role.scope_exists": "The scope id {scopeId} has already been added to this role",
     "role.user_exists": "The user id {userId} is already been added to this role",

@@ -15,6 +15,7 @@ from authkeep.api import (
     domains,
     email_templates,
     experience,
+    hasura,
     hooks,
     interaction_consent,
     jwt_customizer,
@@ -27,8 +28,10 @@ from authkeep.api import (
     saml_applications,
     saml_flow,
     secrets,
+    sentinel_activities,
     sign_in_exp,
     sso_connectors,
+    subject_tokens,
     systems,
     user_assets,
     users,
@@ -47,6 +50,7 @@ ROUTERS += [*account.ROUTERS, verifications.router]
 ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.router]
 ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
+ROUTERS += [subject_tokens.router, sentinel_activities.router, hasura.router]
 ROUTERS += experience.ROUTERS
 ROUTERS += [jwt_customizer.router]
 ROUTERS += [saml_applications.router, saml_flow.router]

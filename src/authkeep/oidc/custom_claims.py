@@ -74,7 +74,7 @@ async def apply(state: AppState, tenant: TenantState, body: bytes, note: dict[st
     try:
         config = cfg.open_value(state.box, tenant.id, key, stored)
         async with state.db.read() as conn:
-            token, context = await _inputs(conn, tenant.id, claims, form, machine)
+            token, context = await _inputs(conn, tenant.id, claims, form, machine, note.get("subjectTokenContext"))
         custom = await custom_jwt.run_jwt(str(config["script"]), token, context, config.get("environmentVariables"))
     except custom_jwt.ScriptFailure as exc:
         if exc.denied:
@@ -95,7 +95,8 @@ async def apply(state: AppState, tenant: TenantState, body: bytes, note: dict[st
 
 
 async def _inputs(
-    conn: Any, tenant_id: str, claims: dict[str, Any], form: dict[str, str], machine: bool
+    conn: Any, tenant_id: str, claims: dict[str, Any], form: dict[str, str], machine: bool,
+    subject_token_context: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Logto's raw token payload and context for the script."""
     token: dict[str, Any] = {"jti": claims.get("jti"), "aud": claims.get("aud")}
@@ -110,6 +111,8 @@ async def _inputs(
             raise custom_jwt.ScriptFailure(500, {"message": "The user does not exist."})
         token.update(accountId=user["id"], gty=form.get("grant_type"), kind="AccessToken")
         context["user"] = user
+        if subject_token_context is not None:  # a token exchange of an impersonation token
+            context["grant"] = {"type": form.get("grant_type"), "subjectTokenContext": subject_token_context}
     else:
         token["kind"] = "ClientCredentials"
     app = await logto_configs.application(conn, tenant_id, str(client_id)) if client_id else None

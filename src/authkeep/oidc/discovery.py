@@ -20,7 +20,9 @@ def discovery_document(issuer: str) -> dict[str, object]:
         "end_session_endpoint": f"{issuer}/session/end",
         "revocation_endpoint": f"{issuer}/token/revocation",
         "introspection_endpoint": f"{issuer}/token/introspection",
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": [
+            "authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange",
+        ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

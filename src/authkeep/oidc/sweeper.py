@@ -1,6 +1,7 @@
-"""Deletes expired OIDC model instances (sessions, interactions, grants, codes, tokens) and expired
-Idempotency-Keys every few minutes. Expired rows already read as absent; this only bounds the
-tables' growth. Any number of instances may run it: a delete of expired rows is idempotent."""
+"""Deletes expired OIDC model instances (sessions, interactions, grants, codes, tokens), subject
+tokens a day past their expiry and expired Idempotency-Keys every few minutes. Expired rows already
+read as absent; this only bounds the tables' growth. Any number of instances may run it: the
+deletes are idempotent."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import contextlib
 import logging
 
 from authkeep import clock
-from authkeep.store import idempotency, oidc_models
+from authkeep.store import idempotency, oidc_models, subject_tokens
 from authkeep.store.db import Database
 
 log = logging.getLogger("authkeep.oidc")
 INTERVAL_S = 600.0
+SUBJECT_TOKEN_GRACE_MS = 86_400_000  # an expired subject token still answers "expired" for a day
 
 
 async def _run(db: Database, interval: float) -> None:
@@ -22,9 +24,10 @@ async def _run(db: Database, interval: float) -> None:
         try:
             async with db.write() as conn:
                 removed = await oidc_models.sweep(conn, clock.now_ms())
+                removed += await subject_tokens.sweep(conn, clock.now_ms() - SUBJECT_TOKEN_GRACE_MS)
                 keys = await idempotency.sweep(conn, clock.now_ms())
             if removed or keys:
-                log.info("swept %d expired oidc instances, %d idempotency keys", removed, keys)
+                log.info("swept %d expired oidc instances and subject tokens, %d idempotency keys", removed, keys)
         except Exception as exc:  # noqa: BLE001 - a failed round is retried at the next one
             log.warning("oidc sweep failed: %s", type(exc).__name__)
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from authkeep import clock, ids
 from authkeep.domain.logs import token_log
-from authkeep.oidc import custom_claims, user_grants
+from authkeep.oidc import custom_claims, token_exchange, user_grants
 from authkeep.oidc.client_auth import read_credentials, verify_secret
 from authkeep.oidc.errors import OAuthError
 from authkeep.state import AppState, TenantState
@@ -28,7 +28,7 @@ _HEADERS = {
 _MAX_BODY = 56 * 1024
 _SINGLE = (
     "grant_type", "scope", "organization_id", "client_id", "client_secret", "code", "code_verifier", "redirect_uri",
-    "refresh_token",
+    "refresh_token", *token_exchange.PARAMETERS,
 )  # fmt: skip
 
 
@@ -223,6 +223,8 @@ async def handle(request: Request, state: AppState, tenant: TenantState, note: d
     if grant_type != "client_credentials":
         if grant_type in user_grants.GRANT_TYPES:
             return await user_grants.exchange(state, tenant, client, form, resources, note)
+        if grant_type == token_exchange.GRANT_TYPE:
+            return await token_exchange.exchange(state, tenant, client, form, resources, note)
         raise OAuthError("unsupported_grant_type", "unsupported grant_type requested")
     if client.type != "MachineToMachine":
         raise OAuthError("unauthorized_client", "requested grant type is not allowed for this client")

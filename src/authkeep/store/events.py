@@ -109,6 +109,7 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "verification_records": ("sessions",),
     "sentinel_activities": ("sessions",),
     "idempotency_keys": ("idempotency",),  # read by no cache
+    "subject_tokens": ("sessions",),
 }
 
 

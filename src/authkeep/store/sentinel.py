@@ -48,3 +48,15 @@ async def prune(conn: AsyncConnection, tenant_id: str, target_type: str, target_
             S.c.decision_expires_at < now,
         )
     )
+
+
+async def delete_recent(
+    conn: AsyncConnection, tenant_id: str, target_type: str, target_hashes: Sequence[str], since: int
+) -> None:
+    """Drops the targets' rows created after `since` (Logto's `deleteActivities`), blocks included."""
+    await conn.execute(
+        delete(S).where(
+            S.c.tenant_id == tenant_id, S.c.target_type == target_type, S.c.target_hash.in_(list(target_hashes)),
+            S.c.created_at > since,
+        )
+    )  # fmt: skip

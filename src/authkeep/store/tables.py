@@ -639,4 +639,4 @@ user_buckets = Table(
 
 
 # Tables declared in their own modules join this metadata here, so `metadata` is always whole.
-from authkeep.store import tables_connectors, tables_oidc, tables_sign_in  # noqa: F401
+from authkeep.store import tables_connectors, tables_oidc, tables_sign_in, tables_subject_tokens  # noqa: F401

@@ -97,3 +97,11 @@ async def report(
         if decision == "Blocked":
             blocked = max(blocked or 0, until)
     return blocked
+
+
+async def unblock(conn: AsyncConnection, tenant_id: str, target_type: str, targets: list[str]) -> None:
+    """`POST /sentinel-activities/delete`: forgets the targets' attempts and blocks of the last
+    hour, as Logto does (a block recorded earlier than that stays until it ends)."""
+    hashes = sorted({target_hash(t) for t in targets})
+    if hashes:
+        await store.delete_recent(conn, tenant_id, target_type, hashes, clock.now_ms() - WINDOW_MS)

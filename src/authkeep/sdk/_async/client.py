@@ -26,6 +26,11 @@ from authkeep.sdk._async.enterprise import (
     AsyncUserAssets,
 )
 from authkeep.sdk._async.hooks import AsyncAuditLogs, AsyncDashboard, AsyncHooks
+from authkeep.sdk._async.impersonation import (
+    AsyncAuthn,
+    AsyncSentinelActivities,
+    AsyncSubjectTokens,
+)
 from authkeep.sdk._async.paging import AsyncPager
 from authkeep.sdk._async.resources import (
     AsyncApplications,
@@ -121,6 +126,8 @@ class AsyncManagementClient:
         self.cimd = AsyncCimd(self)
         self.jwt_customizers, self.actions = AsyncJwtCustomizers(self), AsyncActions(self)
         self.saml_applications = AsyncSamlApplications(self)
+        self.subject_tokens, self.sentinel_activities = AsyncSubjectTokens(self), AsyncSentinelActivities(self)
+        self.authn = AsyncAuthn(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -144,6 +151,7 @@ class AsyncManagementClient:
         url = path if isinstance(path, httpx.URL) else api_url(self.base_url, path)
         send_headers = {**self._headers, **(headers or {})}
         authenticate = self.credentials is not None and "/.well-known/" not in str(url)
+        authenticate = authenticate and not any(k.lower() == "authorization" for k in headers or {})
         options: dict[str, Any] = {"params": clean_params(params) if params else None}
         if json is not None:
             options["json"] = json

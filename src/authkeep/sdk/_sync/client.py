@@ -39,6 +39,11 @@ from authkeep.sdk._sync.enterprise import (
     UserAssets,
 )
 from authkeep.sdk._sync.hooks import AuditLogs, Dashboard, Hooks
+from authkeep.sdk._sync.impersonation import (
+    Authn,
+    SentinelActivities,
+    SubjectTokens,
+)
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk._sync.resources import (
     Applications,
@@ -123,6 +128,11 @@ class ManagementClient:
         self.cimd = Cimd(self)
         self.jwt_customizers, self.actions = JwtCustomizers(self), Actions(self)
         self.saml_applications = SamlApplications(self)
+        self.subject_tokens, self.sentinel_activities = (
+            SubjectTokens(self),
+            SentinelActivities(self),
+        )
+        self.authn = Authn(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -146,6 +156,7 @@ class ManagementClient:
         url = path if isinstance(path, httpx.URL) else api_url(self.base_url, path)
         send_headers = {**self._headers, **(headers or {})}
         authenticate = self.credentials is not None and "/.well-known/" not in str(url)
+        authenticate = authenticate and not any(k.lower() == "authorization" for k in headers or {})
         options: dict[str, Any] = {"params": clean_params(params) if params else None}
         if json is not None:
             options["json"] = json
