@@ -4,6 +4,7 @@ from authkeep.api import (
     account,
     account_center,
     applications,
+    authn,
     captcha_provider,
     cimd,
     configs,
@@ -45,3 +46,4 @@ ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.route
 ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
 ROUTERS += experience.ROUTERS
+ROUTERS += [authn.router]
