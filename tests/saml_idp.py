@@ -74,7 +74,7 @@ class SamlIdp:
             "service": {"idp": {
                 "endpoints": {"single_sign_on_service": [(SSO_URL, BINDING_HTTP_REDIRECT)]},
                 "policy": {"default": {"lifetime": {"minutes": 15}, "attribute_restrictions": None,
-                                       "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"}},
+                                       "name_form": "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"}},
             }},
         })  # fmt: skip
         return Server(config=conf)

@@ -169,6 +169,10 @@ def test_connectors_by_email(own_server: Server, setup: dict[str, Any], api: htt
     assert client.get("/api/experience/sso-connectors", params={"email": "x@elsewhere.example"}).json() == {"connectorIds": []}
     assert error(client.get("/api/experience/sso-connectors", params={"email": "not-an-email"})) == (400, "guard.invalid_input")
     assert error(client.get("/api/experience/sso-connectors")) == (400, "guard.invalid_input")
+    # the sign-in page's list: available connectors only (the proxied one has no domain)
+    found = {c["id"]: c for c in httpx.get(f"{own_server.base_url}/api/.well-known/sign-in-exp", timeout=30).json()["ssoConnectors"]}
+    assert set(found) == {setup["connectors"]["oidc"], setup["connectors"]["saml"]}
+    assert found[setup["connectors"]["saml"]]["connectorName"] == "SAML" and found[setup["connectors"]["saml"]]["logo"].startswith("data:")
 
 
 def test_oidc_register_then_sign_in_with_jit(own_server: Server, provider: Server, setup: dict[str, Any], api: httpx.Client) -> None:
@@ -331,7 +335,8 @@ def test_saml_register_then_sign_in(own_server: Server, setup: dict[str, Any], s
     user = api.get(f"/api/users/{user_id}", params={"includeSsoIdentities": "true"}).json()
     assert user["primaryEmail"] == email and user["name"] == "Sam L"
     assert [(s["issuer"], s["identityId"]) for s in user["ssoIdentities"]] == [(saml_idp.entity_id, name_id)]
-    assert _roles(api, setup["org"], user_id) == []  # the organization's JIT names the OIDC connector only
+    # the organization's JIT names the OIDC connector only
+    assert user_id not in [m["id"] for m in api.get(f"/api/organizations/{setup['org']}/users").json()]
     # the response cannot be replayed once its session is used
     r = _acs(own_server, connector_id, {"SAMLResponse": saml_idp.respond(request, name_id, attributes), "RelayState": relay})
     assert error(r) == (404, "session.connector_validation_session_not_found")
@@ -353,6 +358,7 @@ def test_saml_refusals(own_server: Server, setup: dict[str, Any], saml_idp: Saml
         forged = other.respond(request, "someone", {"mail": [f"someone@{SAML_DOMAIN}"]})
     finally:
         other.close()
+    saml_idp.trust("https://another-sp.example/metadata", setup["sp"]["assertionConsumerServiceUrl"])
     for bad in (tamper(good, "someone@", "mallory@"), forged,
                 saml_idp.respond(request, "someone", {}, sign_response=False, sign_assertion=False),
                 saml_idp.respond(request, "someone", {}, audience="https://another-sp.example/metadata"),
@@ -368,8 +374,14 @@ def test_saml_refusals(own_server: Server, setup: dict[str, Any], saml_idp: Saml
     assert error(_acs(own_server, "nope", {"SAMLResponse": good, "RelayState": relay})) == (404, "entity.not_exists_with_id")
     assert error(_acs(own_server, setup["connectors"]["oidc"], {"SAMLResponse": good, "RelayState": relay})) == (400, "connector.unexpected_type")
     # a relay state sealed for another connector does not open here
-    r = _acs(own_server, setup["connectors"]["proxied"], {"SAMLResponse": good, "RelayState": relay})
-    assert error(r) == (400, "connector.unexpected_type")
+    r = api.post("/api/sso-connectors", json={"connectorName": unique("saml2"), "providerName": "SAML",
+                                              "config": {"metadata": saml_idp.metadata()}})  # fmt: skip
+    assert error(_acs(own_server, r.json()["id"], {"SAMLResponse": good, "RelayState": relay})) == (404, "session.connector_validation_session_not_found")
+    # a genuine response to another request (another interaction's) is refused
+    _, _, request2, relay2, _ = _saml_start(own_server, setup, saml_idp, api)
+    r = _acs(own_server, connector_id, {"SAMLResponse": saml_idp.respond(request2, "someone", {}), "RelayState": relay})
+    assert error(r) == (401, "connector.authorization_failed")
+    assert relay2 != relay
     # none of that reached the interaction; the genuine response still works
     verify = f"/api/experience/verification/sso/{connector_id}/verify"
     assert _acs(own_server, connector_id, {"SAMLResponse": good, "RelayState": relay}).status_code == 302

@@ -27,19 +27,41 @@ def supported(row: Row[Any] | None, connector_id: str) -> Row[Any]:
     return row
 
 
-async def enabled_connectors(conn: AsyncConnection, tenant_id: str, sie: dict[str, Any], email: str) -> list[Row[Any]]:
-    """Logto's getEnabledSsoConnectorsByEmail: with SSO on, the connectors (known provider, valid
-    config, some domain) listing the e-mail's domain."""
-    domain = email.split("@", 1)[1].lower() if "@" in email else ""
-    if not sie.get("singleSignOnEnabled") or not domain:
-        return []
+async def available_connectors(conn: AsyncConnection, tenant_id: str) -> list[Row[Any]]:
+    """Logto's getAvailableSsoConnectors: known provider, valid config, some domain."""
     rows, _ = await connectors_store.list_connectors(conn, tenant_id, None)
     return [
         r for r in rows
         if rules.provider(r.provider_name) is not None and r.domains
         and rules.try_parse_config(r.provider_name, r.config or {}) is not None
-        and domain in [str(d).lower() for d in r.domains]
     ]  # fmt: skip
+
+
+async def enabled_connectors(conn: AsyncConnection, tenant_id: str, sie: dict[str, Any], email: str) -> list[Row[Any]]:
+    """Logto's getEnabledSsoConnectorsByEmail: with SSO on, the available connectors listing the
+    e-mail's domain."""
+    domain = email.split("@", 1)[1].lower() if "@" in email else ""
+    if not sie.get("singleSignOnEnabled") or not domain:
+        return []
+    found = await available_connectors(conn, tenant_id)
+    return [r for r in found if domain in [str(d).lower() for d in r.domains]]
+
+
+def public_metadata(row: Row[Any]) -> dict[str, Any]:
+    """An item of the sign-in experience's `ssoConnectors` (Logto's SsoConnectorMetadata; every
+    provider's name has only its English form)."""
+    provider = rules.providers()[row.provider_name]
+    branding = row.branding or {}
+
+    def pick(key: str, default: str) -> Any:
+        return branding[key] if branding.get(key) is not None else default
+
+    return {
+        "id": row.id,
+        "connectorName": pick("displayName", provider["name"]["en"]),
+        "logo": pick("logo", provider["logo"]),
+        "darkLogo": pick("darkLogo", provider["logoDark"]),
+    }
 
 
 def email_of_record(record: dict[str, Any]) -> str | None:
