@@ -392,3 +392,30 @@ def test_social_saml_acs_has_no_connector(own_server: Server, api: httpx.Client)
     url = f"{own_server.base_url}/api/authn/saml/nope"
     r = httpx.post(url, data={"SAMLResponse": "x", "RelayState": "y"}, timeout=30)
     assert error(r) == (422, "session.invalid_connector_id") and "nope" in r.json()["message"]
+
+
+def test_saml_signed_authn_request(own_server: Server, setup: dict[str, Any], saml_idp: SamlIdp, api: httpx.Client) -> None:
+    from saml2.sigver import RSACrypto, verify_redirect_signature
+
+    def body(pem: str) -> str:
+        return "".join(pem.strip().splitlines()[1:-1])
+
+    r = api.post("/api/sso-connectors", json={"connectorName": unique("signed"), "providerName": "SAML",
+                                              "config": {"metadata": saml_idp.metadata()}, "domains": []})  # fmt: skip
+    connector_id = r.json()["id"]
+    key = api.post(f"/api/sso-connectors/{connector_id}/signing-keys", json={"active": True}).json()
+    algorithm = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"
+    r = api.patch(f"/api/sso-connectors/{connector_id}", json={"config": {
+        "metadata": saml_idp.metadata(), "signAuthnRequest": True, "requestSignatureAlgorithm": algorithm}})  # fmt: skip
+    assert r.status_code == 200, r.text
+    client, _ = begin(own_server, make_app(api))
+    r = client.post(f"/api/experience/verification/sso/{connector_id}/authorization-uri",
+                    json={"state": "s", "redirectUri": f"{own_server.base_url}/callback"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    query = {k: v[0] for k, v in parse_qs(urlsplit(r.json()["authorizationUri"]).query).items()}
+    assert query["SigAlg"] == algorithm
+    assert verify_redirect_signature(query, RSACrypto(None), cert=body(key["certificate"]))
+    assert not verify_redirect_signature({**query, "RelayState": "changed"}, RSACrypto(None), cert=body(key["certificate"]))
+    # another key's certificate does not verify it
+    other = api.post(f"/api/sso-connectors/{connector_id}/signing-keys", json={"active": False}).json()
+    assert not verify_redirect_signature(query, RSACrypto(None), cert=body(other["certificate"]))

@@ -7,6 +7,7 @@ destination, validity window and InResponseTo checked, and the attributes mapped
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -82,12 +83,27 @@ def _idp_entity_id(client: Any) -> str:
     return str(found[0])
 
 
-def _sign_in_url(sp: dict[str, str], metadata_xml: str, relay_state: str) -> tuple[str, str]:
+_SIGNING = threading.Lock()  # pysaml2's redirect signers are shared objects holding the key
+
+
+def _sign_in_url(sp: dict[str, str], metadata_xml: str, relay_state: str, signing: tuple[str, str] | None) -> tuple[str, str]:
     try:
         client = _client(sp, metadata_xml)
-        request_id, info = client.prepare_for_authenticate(
-            entityid=_idp_entity_id(client), relay_state=relay_state, binding=BINDING_HTTP_REDIRECT
-        )
+        entity_id = _idp_entity_id(client)
+        if signing is None:
+            request_id, info = client.prepare_for_authenticate(
+                entityid=entity_id, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT
+            )
+        else:
+            from cryptography.hazmat.primitives.serialization import load_pem_private_key
+            from saml2.sigver import RSACrypto
+
+            client.sec.sec_backend = RSACrypto(load_pem_private_key(signing[0].encode(), password=None))
+            with _SIGNING:
+                request_id, info = client.prepare_for_authenticate(
+                    entityid=entity_id, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT,
+                    sign=True, sigalg=signing[1],
+                )  # fmt: skip
     except LogtoError:
         raise
     except Exception:  # noqa: BLE001  (pysaml2 raises many types for bad metadata)
@@ -98,9 +114,12 @@ def _sign_in_url(sp: dict[str, str], metadata_xml: str, relay_state: str) -> tup
     return str(location), str(request_id)
 
 
-async def sign_in_url(sp: dict[str, str], metadata_xml: str, relay_state: str) -> tuple[str, str]:
-    """(the IdP's SSO URL carrying the AuthnRequest, the request id to expect in the response)."""
-    return await asyncio.to_thread(_sign_in_url, sp, metadata_xml, relay_state)
+async def sign_in_url(
+    sp: dict[str, str], metadata_xml: str, relay_state: str, signing: tuple[str, str] | None = None
+) -> tuple[str, str]:
+    """(the IdP's SSO URL carrying the AuthnRequest, the request id to expect in the response);
+    `signing` = (SP private key PEM, signature algorithm URI) signs the redirect binding's query."""
+    return await asyncio.to_thread(_sign_in_url, sp, metadata_xml, relay_state, signing)
 
 
 def _assertion(sp: dict[str, str], metadata_xml: str, saml_response: str, request_id: str) -> dict[str, Any]:

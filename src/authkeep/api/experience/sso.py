@@ -15,6 +15,7 @@ from authkeep.api.experience import common
 from authkeep.api.experience.common import PREFIX, router, same_site
 from authkeep.api.experience.social import AuthorizationBody, CallbackBody
 from authkeep.api.experience.verify import VERIFY
+from authkeep.api.sso_connectors import signing_key_aad
 from authkeep.domain import experience as domain
 from authkeep.domain import sso_connectors as rules
 from authkeep.domain import sso_idp as idp
@@ -47,6 +48,19 @@ async def connector(ctx: Ctx, connector_id: str) -> Any:
         return sso.supported(await connectors_store.find(conn, ctx.tenant_id, connector_id), connector_id)
 
 
+async def _signing(ctx: Ctx, row: Any) -> tuple[str, str] | None:
+    """The SP key and algorithm when the connector signs its AuthnRequests (Logto's
+    injectSamlSigningCredential: fail closed without an active key, never send unsigned)."""
+    if not rules.sign_authn_request(row.config):
+        return None
+    async with ctx.db.read() as conn:
+        key = await connectors_store.active_key(conn, ctx.tenant_id, row.id)
+    if key is None:
+        raise LogtoError("single_sign_on.sso_signing_unavailable", 500)
+    private_pem = ctx.state.box.open(key.sealed_private_key, signing_key_aad(ctx.tenant_id, row.id, key.id))
+    return private_pem, (row.config or {}).get("requestSignatureAlgorithm") or rules.SIGNATURE_ALGORITHMS[0]
+
+
 @router.get(f"{PREFIX}/sso-connectors", query=SsoQuery, cache=False, before=same_site)
 async def sso_connectors(ctx: Ctx) -> dict[str, list[str]]:
     if not EMAIL.match(ctx.q.email):
@@ -66,13 +80,10 @@ async def authorization_uri(ctx: Ctx) -> dict[str, str]:
                              payload={"connectorId": connector_id, "state": body.state, "redirectUri": body.redirect_uri}):  # fmt: skip
         row = await connector(ctx, connector_id)
         if is_saml(row):
-            if rules.sign_authn_request(row.config):
-                # Signed AuthnRequests are not built yet: refuse rather than send an unsigned one.
-                raise LogtoError("single_sign_on.sso_signing_unavailable", 501)
             sp = rules.sp_metadata(ctx.state.settings.endpoint, connector_id)
             metadata = await sso_saml.idp_metadata_xml(row.config or {})
             relay = ctx.state.box.seal(ctx.auth.uid, relay_aad(ctx.tenant_id, connector_id))
-            uri, request_id = await sso_saml.sign_in_url(sp, metadata, relay)
+            uri, request_id = await sso_saml.sign_in_url(sp, metadata, relay, await _signing(ctx, row))
             session = {"connectorId": connector_id, "redirectUri": body.redirect_uri, "state": body.state, "requestId": request_id}
         else:
             config = await idp.oidc_provider_config(row.provider_name, row.config or {})
