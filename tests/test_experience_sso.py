@@ -419,3 +419,29 @@ def test_saml_signed_authn_request(own_server: Server, setup: dict[str, Any], sa
     # another key's certificate does not verify it
     other = api.post(f"/api/sso-connectors/{connector_id}/signing-keys", json={"active": False}).json()
     assert not verify_redirect_signature(query, RSACrypto(None), cert=body(other["certificate"]))
+
+
+def test_one_time_token_and_sso_domains(own_server: Server, setup: dict[str, Any], api: httpx.Client) -> None:
+    """A verified one-time token signs in even on an SSO domain, but cannot register there."""
+    app_id = make_app(api)
+    for event, email, expected in (("SignIn", make_user(api, primaryEmail=f"{unique('o')}@{OIDC_DOMAIN}")["primaryEmail"], 204),
+                                   ("Register", f"{unique('n')}@{OIDC_DOMAIN}", 422)):  # fmt: skip
+        token = api.post("/api/one-time-tokens", json={"email": email}).json()["token"]
+        client, _ = begin(own_server, app_id, event)
+        r = client.post("/api/experience/verification/one-time-token/verify",
+                        json={"identifier": {"type": "email", "value": email}, "token": token})  # fmt: skip
+        assert r.status_code == 200, r.text
+        r = client.post("/api/experience/identification", json={"verificationId": r.json()["verificationId"]})
+        assert r.status_code == expected, r.text
+        if expected == 422:
+            assert r.json()["code"] == "session.sso_enabled"
+
+
+def test_saml_identity_id_too_long(own_server: Server, setup: dict[str, Any], saml_idp: SamlIdp, api: httpx.Client) -> None:
+    client, vid, request, relay, connector_id = _saml_start(own_server, setup, saml_idp, api)
+    r = _acs(own_server, connector_id, {"SAMLResponse": saml_idp.respond(request, "x" * 200, {}), "RelayState": relay})
+    assert r.status_code == 302, r.text
+    assert client.post(f"/api/experience/verification/sso/{connector_id}/verify",
+                       json={"verificationId": vid, "connectorData": {}}).status_code == 200  # fmt: skip
+    assert client.put("/api/experience/interaction-event", json={"interactionEvent": "Register"}).status_code == 204
+    assert error(client.post("/api/experience/identification", json={"verificationId": vid})) == (422, "entity.value_too_long")

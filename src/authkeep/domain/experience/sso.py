@@ -90,6 +90,8 @@ def _identity(record: dict[str, Any]) -> dict[str, Any]:
     info = record.get("enterpriseSsoUserInfo")
     if not info or not record.get("issuer"):
         raise LogtoError("session.verification_failed", 400)
+    if len(str(info["id"])) > 128 or len(record["issuer"]) > 256:  # the columns' sizes, on every backend
+        raise LogtoError("entity.value_too_long", 422)
     return {"issuer": record["issuer"], "ssoConnectorId": record["connectorId"], "identityId": info["id"], "detail": info}
 
 
