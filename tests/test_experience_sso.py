@@ -389,9 +389,24 @@ def test_saml_refusals(own_server: Server, setup: dict[str, Any], saml_idp: Saml
 
 
 def test_social_saml_acs_has_no_connector(own_server: Server, api: httpx.Client) -> None:
-    url = f"{own_server.base_url}/api/authn/saml/nope"
-    r = httpx.post(url, data={"SAMLResponse": "x", "RelayState": "y"}, timeout=30)
+    """authkeep ships no SAML social connector: Logto's answers for connectors that are not one."""
+    url = f"{own_server.base_url}/api/authn/saml"
+    form = {"SAMLResponse": "x", "RelayState": "y"}
+    r = httpx.post(f"{url}/nope", data=form, timeout=30)
     assert error(r) == (422, "session.invalid_connector_id") and "nope" in r.json()["message"]
+    social = api.post("/api/connectors", json={"connectorId": "oidc", "metadata": {"target": unique("t")}, "config": {
+        "authorizationEndpoint": "https://idp.example.test/auth", "tokenEndpoint": "https://idp.example.test/token",
+        "clientId": "c", "clientSecret": "s", "scope": "openid",
+        "idTokenVerificationConfig": {"jwksUri": "https://idp.example.test/jwks"}}})  # fmt: skip
+    assert social.status_code == 200, social.text
+    assert error(httpx.post(f"{url}/{social.json()['id']}", data=form, timeout=30)) == (501, "connector.not_implemented")
+    assert error(httpx.post(f"{url}/{social.json()['id']}", data={"SAMLResponse": "x"}, timeout=30)) == (400, "connector.invalid_response")
+    mail = api.post("/api/connectors", json={"connectorId": "simple-mail-transfer-protocol", "config": {
+        "host": "127.0.0.1", "port": 9, "auth": {}, "fromEmail": "auth@example.com",
+        "templates": [{"usageType": u, "type": "text/plain", "subject": "s", "content": "{{code}}"}
+                      for u in ("Register", "SignIn", "ForgotPassword", "Generic")]}})  # fmt: skip
+    assert mail.status_code == 200, mail.text
+    assert error(httpx.post(f"{url}/{mail.json()['id']}", data=form, timeout=30)) == (400, "connector.unexpected_type")
 
 
 def test_saml_signed_authn_request(own_server: Server, setup: dict[str, Any], saml_idp: SamlIdp, api: httpx.Client) -> None:
