@@ -255,11 +255,60 @@ def hex_colors_are_patterns(doc: dict[str, Any]) -> int:
     return count
 
 
+def saml_secret_expiry_is_a_number(doc: dict[str, Any]) -> int:
+    """SAML app certificates answer `expiresAt` in epoch milliseconds like every Logto timestamp
+    (the guard is `z.number()`); Logto's document says a date-time string."""
+    count = 0
+    for path, item in doc["paths"].items():
+        if path.startswith("/api/saml-applications/{id}/secrets"):
+            for node in _nodes(item):
+                expires = node.get("expiresAt")
+                if isinstance(expires, dict) and expires.get("format") == "date-time":
+                    node["expiresAt"] = {"type": "number", "description": expires.get("description", "")}
+                    count += 1
+    return count
+
+
+def saml_acs_url_is_an_object(doc: dict[str, Any]) -> int:
+    """The SAML app bodies declare `acsUrl` as `"type": "string"` with object properties; it is the
+    object `{binding, url}` (as the responses say)."""
+    count = 0
+    for node in _nodes(doc["paths"]):
+        acs = node.get("acsUrl")
+        if isinstance(acs, dict) and acs.get("type") == "string" and "properties" in acs:
+            acs["type"] = "object"
+            count += 1
+    return count
+
+
+SAML_FLOW = (
+    ("get", "/api/saml-applications/{id}/metadata"),
+    ("get", "/api/saml-applications/{id}/callback"),
+    ("get", "/api/saml/{id}/authn"),
+    ("post", "/api/saml/{id}/authn"),
+)
+
+
+def saml_flow_is_anonymous(doc: dict[str, Any]) -> int:
+    """Logto serves the SAML metadata, callback and authn routes on its anonymous router (the
+    browser and the SP call them without a token); its document leaves them under OAuth2."""
+    count = 0
+    for method, path in SAML_FLOW:
+        operation = doc["paths"].get(path, {}).get(method)
+        if operation is not None and "security" not in operation:
+            operation["security"] = []
+            count += 1
+    return count
+
+
 PATCHES: list[Callable[[dict[str, Any]], int]] = [
     redirect_uris_are_strings,
     zod_literals_are_enums,
     mfa_verification_body_is_any_of,
     hex_colors_are_patterns,
+    saml_secret_expiry_is_a_number,
+    saml_acs_url_is_an_object,
+    saml_flow_is_anonymous,
 ]
 
 

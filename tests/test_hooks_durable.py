@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import collections
+import os
 import signal
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -71,3 +75,55 @@ def test_two_instances_deliver_each_event_once(backend: str) -> None:
                 assert set(counts) == set(ids) and set(counts.values()) == {1}
         finally:
             second.stop()
+
+
+def _deliverers(parent: int) -> list[int]:
+    """The webhook deliverer processes (hooks/deliverer.py) `authkeep serve` started as `parent`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"authkeep.hooks.deliverer" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _wait_for(check: Callable[[], Any], timeout: float = 20) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (found := check()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_killed_deliverer_is_restarted_and_nothing_is_lost(backend: str) -> None:
+    with receiver() as rec, fresh_server(backend) as srv, _client(srv) as api:
+        assert srv.proc is not None
+        [first] = _wait_for(lambda: _deliverers(srv.proc.pid))
+        hook = api.post("/api/hooks", json={"events": ["Role.Created"], "config": {"url": rec.url}}).json()
+        before = api.post("/api/roles", json={"name": unique("role"), "description": "d"}).json()
+        rec.wait(1, timeout=30, event="Role.Created")
+        os.kill(first, signal.SIGKILL)
+        # Raised while the deliverer is down or just back: handed over again or claimed from the outbox.
+        during = [api.post("/api/roles", json={"name": unique("role"), "description": "d"}).json() for _ in range(5)]
+        [second] = _wait_for(lambda: [p for p in _deliverers(srv.proc.pid) if p != first])
+        after = api.post("/api/roles", json={"name": unique("role"), "description": "d"}).json()
+        got = rec.wait(7, timeout=30, event="Role.Created")
+        assert sorted(r.json["data"]["id"] for r in got) == sorted(r["id"] for r in [before, *during, after])
+        assert all(r.json["data"] == role for r in got for role in [before, *during, after] if r.json["data"]["id"] == role["id"])
+        assert all(r.signed_by(hook["signingKey"]) for r in got)
+        srv.proc.send_signal(signal.SIGKILL)  # the deliverer dies with its server, however it dies
+        srv.proc.wait(10)
+        assert _wait_for(lambda: not _alive(second), timeout=15)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

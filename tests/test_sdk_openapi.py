@@ -114,6 +114,8 @@ def _helpers(api: Any) -> Iterator[tuple[str, Any]]:
         "systems",
         "user_assets",
         "cimd",
+        "jwt_customizers",
+        "actions",
     ):
         namespace = getattr(api, family)
         for name, method in inspect.getmembers(namespace, inspect.ismethod):

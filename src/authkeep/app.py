@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from authkeep import dberrors
-from authkeep.api import ROUTERS, status, user_assets
+from authkeep.api import ROUTERS, idempotency, status, user_assets
 from authkeep.api.contract import endpoint
 from authkeep.api.fallback import ExactRoute
 from authkeep.config import Settings, load_settings
@@ -42,6 +42,7 @@ from authkeep.oidc import (
 from authkeep.oidc.errors import OAuthError
 from authkeep.oidc.interactions import InteractionLookup
 from authkeep.oidc.user_tokens import UserTokenLookup
+from authkeep.reqlog import RequestId
 from authkeep.secretbox import SecretBox
 from authkeep.signin import routes as signin_routes
 from authkeep.state import DEFAULT_TENANT, AppState
@@ -134,6 +135,7 @@ async def start_state(settings: Settings) -> AppState:
     db = settings.database()
     db.start_listening()
     state = AppState(settings, db, SecretBox(settings.secret_key, settings.old_secret_keys))
+    db.before_commit.append(idempotency.before_commit)
     state.interactions = InteractionLookup(db)
     state.user_tokens = UserTokenLookup(db)
     tenant = state.add_tenant(DEFAULT_TENANT)
@@ -158,7 +160,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state = await start_state(settings)
         app.state.authkeep = state
-        app.state.hook_worker = hook_worker.start(state.db, state.box)
+        app.state.hook_worker = await hook_worker.start(state.db, state.box)
         app.state.audit_logs = LogWriter(state.db)
         app.state.oidc_sweeper = sweeper.start(state.db)
         metrics.start(app, state.db)
@@ -183,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *signin_routes,
         Route("/user-assets/{key:path}", user_assets.serve, methods=["GET", "HEAD"]),
     ]
-    middleware = [Middleware(HeadLimit), Middleware(ErrorGuard)]
+    middleware = [Middleware(RequestId, access_log=settings.access_log), Middleware(HeadLimit), Middleware(ErrorGuard)]
     if settings.metrics:
         routes.append(Route("/metrics", metrics.metrics_endpoint, methods=["GET"]))
         middleware.insert(0, Middleware(metrics.MetricsMiddleware, routes=routes))

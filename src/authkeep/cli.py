@@ -1,14 +1,15 @@
-"""`authkeep serve | migrate | bootstrap | admin | users`."""
+"""`authkeep serve | migrate | bootstrap | admin | users | import-logto`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import logging.config
 import os
 import sys
 
-from authkeep import metrics, users_cli
+from authkeep import import_logto, metrics, reqlog, users_cli
 from authkeep.config import Settings, load_settings
 from authkeep.console import admins
 from authkeep.secretbox import SecretBox
@@ -60,7 +61,7 @@ async def bootstrap(settings: Settings, announce_existing: bool) -> None:
           f"-d resource=https://default.logto.app/api -d scope=all {settings.endpoint}/oidc/token")
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="authkeep", description="Logto-compatible identity server")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate, seed and serve HTTP")
@@ -71,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("bootstrap", help="create or print the bootstrap M2M app and the first console admin")
     admins.add_parser(sub)
     users_cli.add_parser(sub)
-    args = parser.parse_args(argv)
+    import_logto.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
         # The issuer follows the port actually served unless AUTHKEEP_ENDPOINT pins it.
@@ -80,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.port:
             os.environ["AUTHKEEP_PORT"] = str(args.port)
     settings = load_settings()
+    log_config = reqlog.logging_config(settings.log_format, settings.log_level)
+    if args.command == "serve":
+        logging.config.dictConfig(log_config)
 
     if args.command == "migrate":
         asyncio.run(prepare(settings))
@@ -96,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "users":
         asyncio.run(prepare(settings))
         return users_cli.run(settings, args)
+    if args.command == "import-logto":
+        asyncio.run(prepare(settings))
+        return import_logto.run(settings, args)
 
     asyncio.run(prepare(settings))
     if not (settings.bootstrap_client_id and settings.bootstrap_client_secret):
@@ -103,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(admins.first_admin(settings))
     import uvicorn
 
+    from authkeep.hooks import deliverer
     from authkeep.httpserver import Protocol
 
     host, port = settings.host, settings.port
@@ -111,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AUTHKEEP_SECRET_KEY", settings.secret_key)
     # Several workers share their metrics through files (authkeep.metrics): a fresh directory per server.
     metrics_dir = metrics.make_multiproc_dir() if workers > 1 else None
+    delivery = deliverer.spawn()
     try:
         uvicorn.run(
             "authkeep.asgi:app",
@@ -120,10 +134,16 @@ def main(argv: list[str] | None = None) -> int:
             loop="uvloop",
             http=Protocol,
             log_level=settings.log_level,
-            access_log=False,
+            log_config=log_config,  # applied again in every worker
+            access_log=False,  # authkeep writes its own (AUTHKEEP_ACCESS_LOG, with the request id)
             proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            # A worker that does not answer uvicorn's ping in time is killed and respawned (default 5 s):
+            # on a busy host a worker still importing authkeep missed it, forever.
+            timeout_worker_healthcheck=30,
         )
     finally:
+        delivery.stop()
         if metrics_dir is not None:
             metrics.remove_multiproc_dir(metrics_dir)
     return 0

@@ -62,6 +62,10 @@ class Settings:
     redis_url: str | None = None
     rate_limit_fail_open: bool = True
     log_level: str = "info"
+    log_format: str = "json"  # or "text" (authkeep.reqlog)
+    access_log: bool = False  # one JSON line per request (authkeep.reqlog)
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto uvicorn trusts
+    idempotency_ttl_seconds: float = 86_400.0
     database_pool_size: int = 8
     listen_database_url: str | None = None
     user_assets_dir: str | None = None  # None: user assets are not configured
@@ -115,6 +119,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         redis_url=env.get("AUTHKEEP_REDIS_URL") or None,
         rate_limit_fail_open=env.get("AUTHKEEP_RATE_LIMIT_FAILURE", "open").strip().lower() != "closed",
         log_level=env.get("AUTHKEEP_LOG_LEVEL", "info"),
+        log_format=_choice(env, "AUTHKEEP_LOG_FORMAT", ("json", "text")),
+        access_log=_bool(env.get("AUTHKEEP_ACCESS_LOG"), False),
+        forwarded_allow_ips=env.get("AUTHKEEP_FORWARDED_ALLOW_IPS") or "127.0.0.1",
+        idempotency_ttl_seconds=float(env.get("AUTHKEEP_IDEMPOTENCY_TTL_SECONDS") or "86400"),
         database_pool_size=int(env.get("AUTHKEEP_DATABASE_POOL_SIZE") or "8"),
         listen_database_url=normalize_database_url(env["AUTHKEEP_LISTEN_DATABASE_URL"])
         if env.get("AUTHKEEP_LISTEN_DATABASE_URL")
@@ -124,6 +132,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         metrics_allow=env.get("AUTHKEEP_METRICS_ALLOW", "127.0.0.0/8,::1/128"),
         metrics_token=env.get("AUTHKEEP_METRICS_TOKEN") or None,
     )
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = (env.get(name) or allowed[0]).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def _assets_dir(env: dict[str, str], data_dir: Path) -> str | None:

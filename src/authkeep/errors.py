@@ -14,6 +14,10 @@ MESSAGES: dict[str, str] = {
     "request.rate_limiter_unavailable": "The rate limiter is unavailable. Please retry later.",
     # authkeep's own (Logto answers a database outage with a bare 500): see dberrors.py.
     "request.database_unavailable": "The database is unavailable. Please retry later.",
+    # authkeep's Idempotency-Key (docs/operations.md); Logto has no such header.
+    "request.idempotency_key_invalid": "The Idempotency-Key header must be 1 to 255 printable ASCII characters.",
+    "request.idempotency_key_mismatch": "This Idempotency-Key was already used with another request.",
+    "request.idempotency_key_in_progress": "A request with this Idempotency-Key is still in progress. Please retry later.",
     "entity.not_exists_with_id": "The {name} with ID `{id}` does not exist.",
     "entity.not_found": "The resource does not exist.",
     "entity.not_exists": "The {name} does not exist.",
@@ -52,6 +56,31 @@ MESSAGES: dict[str, str] = {
     "application.secret_name_exists": "Secret name already exists.",
     "application.no_legacy_secret_found": "The application does not have a legacy secret.",
     "application.saml.use_saml_app_api": "Use `[METHOD] /saml-applications(/.*)?` API to operate SAML app.",
+    "application.saml.saml_application_only": "The API is only available for SAML applications.",
+    "application.saml.reach_oss_limit": "You CAN NOT create more SAML apps since the limit of {limit} is hit.",
+    "application.saml.acs_url_binding_not_supported": (
+        "Only HTTP-POST binding is supported for receiving SAML assertions."
+    ),
+    "application.saml.acs_url_scheme_not_supported": (
+        "Only the HTTP and HTTPS schemes are supported for the Assertion Consumer Service URL."
+    ),
+    "application.saml.can_not_delete_active_secret": "Can not delete the active secret.",
+    "application.saml.invalid_certificate_pem_format": "Invalid PEM certificate format",
+    "application.saml.entity_id_required": "Entity ID is required to generate metadata.",
+    "application.saml.missing_email_address": "User does not have an email address.",
+    "application.saml.email_address_unverified": "User email address is not verified.",
+    "application.saml.acs_url_required": "Assertion Consumer Service URL is required.",
+    "application.saml.invalid_saml_request": "Invalid SAML authentication request.",
+    "application.saml.auth_request_issuer_not_match": (
+        "The issuer of the SAML authentication request mismatch with service provider entity ID."
+    ),
+    "application.saml.sp_initiated_saml_sso_session_not_found_in_cookies": (
+        "Service provider initiated SAML SSO session ID not found in cookies."
+    ),
+    "application.saml.sp_initiated_saml_sso_session_not_found": "Service provider initiated SAML SSO session not found.",
+    "application.saml.state_mismatch": "`state` mismatch.",
+    "oidc.invalid_redirect_uri": "`redirect_uri` did not match any of the client's registered `redirect_uris`.",
+    "oidc.access_denied": "Access denied.",
     "application.protected_app_metadata_is_required": "Protected app metadata is required.",
     "application.protected_app_not_configured": (
         "Protected app provider is not configured. This feature is not available for open source version."

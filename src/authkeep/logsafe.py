@@ -11,9 +11,11 @@ re-raise, so uvicorn neither logs the raw traceback nor drops the keep-alive con
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 import traceback
+from contextvars import ContextVar
 from typing import Any
 
 from authkeep.web import JSON_TYPE, dumps
@@ -21,6 +23,14 @@ from authkeep.web import JSON_TYPE, dumps
 log = logging.getLogger("authkeep")
 
 _BODY = dumps({"message": "Internal server error."})
+# The id of the request being served (set by reqlog.RequestId), carried by its log lines.
+current: ContextVar[str | None] = ContextVar("authkeep_request_id", default=None)
+_PREFIX = secrets.token_hex(6)  # per process: ids of different instances never collide
+_counter = itertools.count(1)
+
+
+def new_id() -> str:
+    return f"{_PREFIX}{next(_counter):08x}"
 
 
 def describe(exc: BaseException) -> str:
@@ -82,14 +92,14 @@ class ErrorGuard:
         try:
             await self.app(scope, receive, tracked)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: answer 500, log safely
-            request_id = secrets.token_hex(8)
+            request_id = current.get()
+            if request_id is None:  # not behind reqlog.RequestId: name the request here
+                request_id = new_id()
             log.error("server error, request %s, %s: %s", request_id, route_of(scope), describe(exc))
             if started:
                 return
-            headers = [
-                (b"content-type", JSON_TYPE.encode()),
-                (b"content-length", str(len(_BODY)).encode()),
-                (b"x-request-id", request_id.encode()),
-            ]
+            headers = [(b"content-type", JSON_TYPE.encode()), (b"content-length", str(len(_BODY)).encode())]
+            if current.get() is None:
+                headers.append((b"x-request-id", request_id.encode()))
             await send({"type": "http.response.start", "status": 500, "headers": headers})
             await send({"type": "http.response.body", "body": _BODY})

@@ -86,6 +86,8 @@ class RouteSpec:
     cache: bool = False
     policy: Policy = "management"
     reads: tuple[str, ...] = ()
+    # Families read only when the query names a parameter (a filter joining another family).
+    reads_if: Mapping[str, tuple[str, ...]] | None = None
     query: type[BaseModel] | None = None
     body: type[BaseModel | dict[str, Any]] | None = None
     paged: bool | str = False  # True, False or "optional"

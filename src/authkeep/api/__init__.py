@@ -18,12 +18,15 @@ from authkeep.api import (
     experience,
     hooks,
     interaction_consent,
+    jwt_customizer,
     logs,
     my_account_sessions,
     one_time_tokens,
     organizations,
     resources,
     roles,
+    saml_applications,
+    saml_flow,
     secrets,
     sign_in_exp,
     sso_connectors,
@@ -46,4 +49,6 @@ ROUTERS += [sso_connectors.router, domains.router, secrets.router, systems.route
 ROUTERS += [user_assets.router, cimd.router]
 ROUTERS += [my_account_sessions.router, interaction_consent.router]
 ROUTERS += experience.ROUTERS
+ROUTERS += [jwt_customizer.router]
+ROUTERS += [saml_applications.router, saml_flow.router]
 ROUTERS += [authn.router]

@@ -2,7 +2,8 @@
 its inputs. One endpoint wrapper then does, for every route and in this order: tenant, auth
 (the policy), rate limit, response cache lookup, NUL guard, the route's `before` check, paging,
 query and body parsing, the handler (re-run on a deadlock before its first commit), database
-error mapping, ETag and 304.
+error mapping, ETag and 304. A POST carrying `Idempotency-Key` claims it after parsing and
+stores its answer (api/idempotency.py).
 docs/architecture.md, "How to add an endpoint".
 """
 
@@ -23,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from authkeep import web
+from authkeep.api import idempotency
 from authkeep.api.context import Ctx
 from authkeep.auth.policies import POLICIES
 from authkeep.dberrors import _sqlstate, map_db_error
@@ -72,11 +74,13 @@ class ApiRouter:
         paged: bool | str = False,
         search: Mapping[str, Any] | None = None,
         reads: tuple[str, ...] | None = None,
+        reads_if: Mapping[str, tuple[str, ...]] | None = None,
         before: Check | None = None,
     ) -> Callable[[Handler], Handler]:
         return self._add(
-            "GET", path, status, cache=cache, query=query, paged=paged, search=search, reads=reads, before=before
-        )
+            "GET", path, status, cache=cache, query=query, paged=paged, search=search, reads=reads,
+            reads_if=reads_if, before=before,
+        )  # fmt: skip
 
     def post(self, path: str, *, status: int = 201, **declared: Any) -> Callable[[Handler], Handler]:
         """`body=`, `query=`, `before=` as for every writing method."""
@@ -192,15 +196,17 @@ def _limited(unavailable: bool) -> LogtoError:
 def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
     """The ASGI endpoint for one declared route. Everything per route is decided here, once."""
     policy = POLICIES[spec.policy]
-    handler, status, families = spec.handler, spec.status, spec.reads
+    handler, status, families, reads_if = spec.handler, spec.status, spec.reads, spec.reads_if
     is_get = spec.method == "GET"
     cacheable = spec.cache and is_get
     paged, columns, body, before = spec.paged, spec.search, spec.body, spec.before
     read_query = query_reader(spec.query) if spec.query is not None else None
     # The webhook event this route raises on success (Logto's managementApiHooksRegistration).
     hook_route = route_for(spec.method, spec.path) if spec.policy == "management" else None
+    # Idempotency-Key on POST, for policies that name the caller's client (api/idempotency.py).
+    idempotency_scope = getattr(policy, "idempotency_scope", None) if spec.method == "POST" else None
 
-    async def serve(request: Request) -> Response:
+    async def serve(request: Request, claim: bool = False) -> Response:
         state: AppState = request.app.state.authkeep
         tenant = state.tenant_for(request)
         limit_headers: dict[str, str] = {}
@@ -216,7 +222,11 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                         raise _limited(verdict.unavailable)
             if cacheable:
                 key = state.responses.key(tenant.id, request.scope)
-                hit, generation = await state.responses.lookup(key, families)
+                reads = families
+                if reads_if is not None:  # the query is part of the key: a key always reads the same
+                    query = request.query_params
+                    reads += tuple(f for name, more in reads_if.items() if name in query for f in more)
+                hit, generation = await state.responses.lookup(key, reads)
                 if hit is not None:
                     return _finish(request, hit, limit_headers)
             _refuse_nul(request)
@@ -231,6 +241,11 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
                 ctx.body = await web.read_object(request)
             elif body is not None:
                 ctx.body = await web.read_body(request, body)
+            if claim and idempotency_scope is not None:
+                ttl = state.settings.idempotency_ttl_seconds
+                replay = await idempotency.begin(request, state.db, tenant.id, idempotency_scope(caller), ttl)
+                if replay is not None:
+                    return _finish(request, replay, limit_headers)
             if hook_route is not None:
                 pending = await capture.begin(hook_route, request, state.db, tenant.id, ctx.body)
             result = await run(handler, ctx)
@@ -262,4 +277,16 @@ def endpoint(spec: RouteSpec) -> Callable[[Request], Awaitable[Response]]:
         return _finish(request, response, limit_headers)
 
     serve.__name__ = handler.__name__
-    return serve
+    if idempotency_scope is None:
+        return serve  # no frame more than before on any other route
+
+    async def keyed(request: Request) -> Response:
+        return await serve(request, True)
+
+    async def checked(request: Request) -> Response:
+        if idempotency.requested(request.scope):
+            return await idempotency.around(keyed, request)
+        return await serve(request)
+
+    checked.__name__ = handler.__name__
+    return checked

@@ -51,6 +51,9 @@ class Policy(Protocol):
     def limit_key(self, caller: Any) -> str | None:
         """The caller's bucket under the API rate limit; None: not limited."""
 
+    # Optional: `idempotency_scope(caller) -> (client id, subject)` makes POST routes honour
+    # Idempotency-Key (api/idempotency.py); policies without it ignore the header.
+
 
 def bearer_token(header: str | None) -> str:
     """Logto's extractBearerTokenFromHeaders."""
@@ -69,6 +72,11 @@ class Management:
     def limit_key(self, caller: Any) -> str | None:
         return str(caller.client_id or caller.subject)
 
+    def idempotency_scope(self, caller: Any) -> tuple[str, str]:
+        """Whose Idempotency-Keys (api/idempotency.py): the token's client, and its user if any."""
+        client = str(caller.client_id or caller.subject)
+        return client, "" if caller.subject == client else str(caller.subject)
+
 
 class EndUser:
     async def authenticate(self, request: Request, state: Any, tenant: Any) -> UserToken:
@@ -83,6 +91,9 @@ class EndUser:
 
     def limit_key(self, caller: UserToken) -> str | None:
         return f"user:{caller.account_id}"
+
+    def idempotency_scope(self, caller: UserToken) -> tuple[str, str]:
+        return caller.client_id or "", str(caller.account_id)
 
 
 class Interaction:

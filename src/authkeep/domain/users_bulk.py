@@ -118,9 +118,11 @@ async def create_many(
     *,
     skip_existing: bool = False,
     on_created: OnCreated | None = None,
+    default_roles: bool = True,
 ) -> list[Result]:
     """One result per item, in order. Everything created is committed in one transaction per
-    round; `on_created(conn, rows)` runs inside it (the webhook outbox)."""
+    round; `on_created(conn, rows)` runs inside it (the webhook outbox). `default_roles=False`
+    (an import bringing each user's own roles) gives no default role."""
     results = {item.index: Result(item.index) for item in items}
     pending: list[_Prepared] = []
     for item, user_id in zip(items, store.random_ids(len(items), 12), strict=True):
@@ -137,7 +139,7 @@ async def create_many(
             break
         async with db.write() as conn:
             accepted = await _check(conn, tenant_id, pending, results, exact, skip_existing)
-            roles = await store.default_role_ids(conn, tenant_id) if accepted else []
+            roles = await store.default_role_ids(conn, tenant_id) if accepted and default_roles else []
             inserted = await store.insert_many(conn, [p.row for p in accepted], roles)
             created = [p.row for p in accepted if p.row["id"] in inserted]
             if created and on_created is not None:

@@ -84,7 +84,8 @@ async def begin(route: domain.Route, request: Request, db: Database, tenant_id: 
     pending = Pending(db, tenant_id, route.event, context)
     if route.event == "User.Created":  # with a subscriber, the create commits with its outbox rows
         async with db.read() as conn:
-            users_create.needs_transaction.set(bool(await subscribers(db, conn, tenant_id, route.event)))
+            if await subscribers(db, conn, tenant_id, route.event):
+                users_create.needs_transaction.set(True)
     if route.event == "User.Deleted":  # Logto sends the user as it was; read it while it exists
         async with db.read() as conn:
             found = await users.find_user(conn, tenant_id, params.get("userId", ""))
@@ -147,9 +148,11 @@ def finish(db: Database, pending: Pending, status: int, body: bytes, worker: Any
     current.set(None)
     if 200 <= status < 300:
         data = pending.data if pending.data is not None else orjson.loads(body) if body else None
-        if worker is not None and pending.ids:
-            worker.hand_off(pending.tenant_id, pending.event, pending.context, pending.ids, status, data)
-        elif pending.ids is None or pending.ids:
+        if worker is not None and pending.ids and worker.hand_off(
+            pending.tenant_id, pending.event, pending.context, pending.ids, status, data
+        ):
+            return
+        if pending.ids is None or pending.ids:
             _spawn(_finish(db, pending, status, data, worker))
     elif pending.ids:
         _spawn(_drop(db, [i for i, _ in pending.ids]))

@@ -1,4 +1,6 @@
-"""One event per item of a request that creates many things (POST /api/users/bulk).
+"""Ready outbox rows raised outside the route contract's one event per request: one event per
+item of a request that creates many things (POST /api/users/bulk), and the Experience API's
+interaction events.
 
 The route contract raises at most one event per request (`capture`); a bulk create raises one
 `User.Created` per user instead. Its outbox rows are inserted ready (with status and data) in
@@ -16,7 +18,9 @@ from starlette.requests import Request
 
 from authkeep.clock import now_ms
 from authkeep.domain import hooks as domain
+from authkeep.hooks import capture
 from authkeep.store import hooks as store
+from authkeep.store.db import Database
 
 
 def context(request: Request, matched: str) -> dict[str, Any]:
@@ -33,17 +37,27 @@ def context(request: Request, matched: str) -> dict[str, Any]:
 
 
 async def add_each(
-    conn: AsyncConnection, tenant_id: str, event: str, ctx: dict[str, Any], datas: Sequence[Any], status: int = 200
+    db: Database, conn: AsyncConnection, tenant_id: str, event: str, ctx: dict[str, Any], datas: Sequence[Any],
+    status: int = 200,
 ) -> int:
     """Ready outbox rows: one per (subscribed hook, data); how many."""
-    hooks = [h.id for h in await store.enabled_hooks(conn, tenant_id) if domain.subscribed(h, event)]
-    if not hooks or not datas:
+    return await add_ready(db, conn, tenant_id, event, [(ctx, status, data) for data in datas])
+
+
+async def add_ready(
+    db: Database, conn: AsyncConnection, tenant_id: str, event: str, items: Sequence[tuple[dict[str, Any], int | None, Any]]
+) -> int:
+    """Ready outbox rows, one per (subscribed hook, (context, status, data)), in `conn`'s
+    transaction; how many. The subscribers come from the per-process cache (capture.subscribers).
+    A context holding a `body` is sent as is (the Experience API's interaction events)."""
+    hooks = await capture.subscribers(db, conn, tenant_id, event)
+    if not hooks or not items:
         return 0
     now = now_ms()
     rows = [
         {"tenant_id": tenant_id, "hook_id": hook_id, "event": event, "context": ctx, "status": status,
          "data": data, "ready": True, "attempts": 0, "due_at": now, "created_at": now}
-        for data in datas for hook_id in hooks
+        for ctx, status, data in items for hook_id in hooks
     ]  # fmt: skip
     await store.add_outbox(conn, rows)
     return len(rows)

@@ -73,11 +73,12 @@ class Worker:
 
     def hand_off(
         self, tenant_id: str, event: str, context: dict[str, Any], rows: list[tuple[int, str]], status: int, data: Any
-    ) -> None:
-        """Rows a request of this process committed, with its answer: delivered without reading
-        them back; a failed first attempt writes status and data to the row for the retries."""
+    ) -> bool:
+        """Rows a request committed, with its answer: delivered without reading them back; a
+        failed first attempt writes status and data to the row for the retries."""
         self._handed += [Handed(i, tenant_id, hook, event, context, status, data) for i, hook in rows]
         self._wake.set()
+        return True
 
     def start(self) -> None:
         self._sender = Sender(TIMEOUT_S, MAX_LOGGED_BODY)
@@ -196,18 +197,27 @@ def delivery_log(tenant_id: str, hook_id: str, event: str, ok: bool, result: dic
             "user_id": None, "application_id": None, "created_at": now_ms()}  # fmt: skip
 
 
-def start(db: Database, box: SecretBox) -> Worker:
-    """The process's worker; `Database.write()` gets the outbox hooks (hooks/capture)."""
-    from authkeep.hooks import capture
+async def start(db: Database, box: SecretBox) -> Any:
+    """What delivers this process's events: under `authkeep serve`, the deliverer process
+    (hooks/deliverer, reached through its socket), else a worker on this event loop.
+    `Database.write()` gets the outbox hooks (hooks/capture) either way."""
+    import os
+
+    from authkeep.hooks import capture, deliverer
 
     db.before_commit.append(capture.before_commit)
     db.subscribe(capture.after_commit)
+    address = os.environ.get(deliverer.ENV)
+    if address:
+        remote = deliverer.Remote(address, db)
+        await remote.connect()
+        return remote
     worker = Worker(db, box)
     worker.start()
     return worker
 
 
-async def stop(worker: Worker) -> None:
+async def stop(worker: Any) -> None:
     from authkeep.hooks import capture
 
     await capture.drain()

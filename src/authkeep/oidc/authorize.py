@@ -98,7 +98,7 @@ async def check_request(conn: Any, tenant_id: str, app: dict[str, Any], params: 
     if challenge is None:
         if method is not None:
             raise OAuthError("invalid_request", "code_challenge_method provided without code_challenge")
-        if app["type"] != "Traditional":
+        if app["type"] not in flow.CONFIDENTIAL_USER_APPS:
             raise OAuthError("invalid_request", "Authorization Server policy requires PKCE to be used for this request")
     else:
         if method is None:

@@ -14,7 +14,9 @@ from authkeep.oidc.errors import OAuthError
 from authkeep.secretbox import SecretBox
 from authkeep.store.clients import ClientRecord
 
-CONFIDENTIAL = {"MachineToMachine", "Traditional", "Protected"}
+# SAML apps hold only an internal secret, never given out: /oidc/token always refuses them
+# (their code is exchanged in process by api/saml_flow.py).
+CONFIDENTIAL = {"MachineToMachine", "Traditional", "Protected", "SAML"}
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from authkeep.web import json_response
 
 CODE = "AuthorizationCode"
 CODE_TTL_S = 60  # oidc-provider's default
-USER_APP_TYPES = ("Traditional", "SPA", "Native")
+USER_APP_TYPES = ("Traditional", "SPA", "Native", "SAML")  # SAML: its callback signs in (api/saml_flow.py)
+CONFIDENTIAL_USER_APPS = ("Traditional", "SAML")  # authenticate with a secret: PKCE optional
 ORG_RESOURCE = "urn:logto:resource:organizations"  # reserved: organization scopes (RFC 0001)
 _NO_STORE = {"Cache-Control": "no-store"}
 

@@ -1,6 +1,6 @@
-"""Deletes expired OIDC model instances (sessions, interactions, grants, codes, tokens) every few
-minutes. Expired rows already read as absent; this only bounds the table's growth. Any number of
-instances may run it: a delete of expired rows is idempotent."""
+"""Deletes expired OIDC model instances (sessions, interactions, grants, codes, tokens) and expired
+Idempotency-Keys every few minutes. Expired rows already read as absent; this only bounds the
+tables' growth. Any number of instances may run it: a delete of expired rows is idempotent."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import contextlib
 import logging
 
 from authkeep import clock
-from authkeep.store import oidc_models
+from authkeep.store import idempotency, oidc_models
 from authkeep.store.db import Database
 
 log = logging.getLogger("authkeep.oidc")
@@ -22,8 +22,9 @@ async def _run(db: Database, interval: float) -> None:
         try:
             async with db.write() as conn:
                 removed = await oidc_models.sweep(conn, clock.now_ms())
-            if removed:
-                log.info("swept %d expired oidc instances", removed)
+                keys = await idempotency.sweep(conn, clock.now_ms())
+            if removed or keys:
+                log.info("swept %d expired oidc instances, %d idempotency keys", removed, keys)
         except Exception as exc:  # noqa: BLE001 - a failed round is retried at the next one
             log.warning("oidc sweep failed: %s", type(exc).__name__)
 

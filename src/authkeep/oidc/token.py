@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from authkeep import clock, ids
 from authkeep.domain.logs import token_log
-from authkeep.oidc import user_grants
+from authkeep.oidc import custom_claims, user_grants
 from authkeep.oidc.client_auth import read_credentials, verify_secret
 from authkeep.oidc.errors import OAuthError
 from authkeep.state import AppState, TenantState
@@ -175,6 +175,7 @@ async def token_endpoint(request: Request) -> Response:
             if not verdict.allowed:
                 raise OAuthError("rate_limited", f"too many requests, retry after {verdict.retry_after} seconds", 429)
         body = await handle(request, state, tenant, note)
+        body = await custom_claims.apply(state, tenant, body, note)  # the tenant's JWT customizer
     except OAuthError as exc:
         if tenant is not None:
             _audit(request, tenant.id, note, {"error": exc.error, "error_description": exc.description})

@@ -23,11 +23,19 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from authkeep.store import tables, tables_cimd, tables_hooks, tables_sso  # noqa: F401  (its tables get families below)
+from authkeep.store import (  # noqa: F401  (its tables get families below)
+    tables,
+    tables_cimd,
+    tables_hooks,
+    tables_idempotency,
+    tables_saml,
+    tables_sso,
+)
 
 FAMILIES = (
     "applications", "resources", "roles", "users", "organizations", "configs", "console", "messages",
-    "sign_in", "connectors", "codes", "hooks", "logs", "sessions",
+    "sign_in", "connectors", "codes", "hooks", "logs", "sessions", "outbox",
+    "idempotency",
 )
 ALL: frozenset[str] = frozenset({"*"})  # "unknown: every family changed"
 _KEY = "authkeep_events"  # the collector's slot in the DBAPI connection's `info`
@@ -45,6 +53,9 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "application_user_consent_user_scopes": ("applications",),
     "application_user_consent_organizations": ("applications", "organizations"),
     "application_access_rules": ("applications",),
+    "saml_application_configs": ("applications",),
+    "saml_application_secrets": ("applications",),
+    "saml_application_sessions": ("sessions",),
     "resources": ("resources",),
     "scopes": ("resources",),
     "roles": ("roles",),
@@ -91,12 +102,13 @@ _TABLES: dict[str, tuple[str, ...]] = {
     "passcodes": ("codes",),
     "one_time_tokens": ("codes",),
     "hooks": ("hooks",),
-    "hook_outbox": ("hooks",),
+    "hook_outbox": ("outbox",),  # read by no cached answer: an event must not evict the hooks
     "logs": ("logs",),
     # End users' sessions, grants and tokens; verification records; sign-in attempts.
     "oidc_model_instances": ("sessions",),
     "verification_records": ("sessions",),
     "sentinel_activities": ("sessions",),
+    "idempotency_keys": ("idempotency",),  # read by no cache
 }
 
 

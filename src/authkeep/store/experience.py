@@ -1,17 +1,15 @@
 """SQL the Experience API needs beyond the Users store: users by sign-in identifier, the
 interaction's verification codes (Logto's `passcodes` rows keyed by `interaction_jti` = the
-verification record id) and interaction webhook rows."""
+verification record id)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from authkeep.store import hooks as hooks_store
 from authkeep.store.tables import users as U
 from authkeep.store.tables_connectors import passcodes as P
 
@@ -58,25 +56,6 @@ async def consume_code(conn: AsyncConnection, tenant_id: str, code_id: str) -> b
         update(P).where(P.c.tenant_id == tenant_id, P.c.id == code_id, P.c.consumed.is_(False)).values(consumed=True)
     )
     return bool(found.rowcount)
-
-
-# --- webhooks raised by the Experience API ----------------------------------------------------
-
-
-async def queue_hooks(conn: AsyncConnection, tenant_id: str, event: str, body: dict[str, Any], now: int) -> int:
-    """One ready outbox row per enabled hook subscribed to `event`; the worker sends `body`
-    (plus `hookId`) as is. Returns how many rows were queued."""
-    found = await hooks_store.enabled_hooks(conn, tenant_id)
-    ids = [h.id for h in found if (event in (h.events or [])) or (not h.events and h.event == event)]
-    if not ids:
-        return 0
-    rows = [
-        {"tenant_id": tenant_id, "hook_id": hook_id, "event": event, "context": {"body": orjson.dumps(body).decode()}, "status": None,
-         "data": None, "ready": True, "attempts": 0, "due_at": now, "created_at": now}
-        for hook_id in ids
-    ]  # fmt: skip
-    await hooks_store.add_outbox(conn, rows)
-    return len(ids)
 
 
 async def find_user_by_identity(conn: AsyncConnection, tenant_id: str, target: str, social_id: str) -> Row[Any] | None:

@@ -20,9 +20,8 @@ from authkeep.domain import account_center
 from authkeep.domain import hooks as hook_rules
 from authkeep.domain import verification_records as records
 from authkeep.errors import LogtoError
-from authkeep.hooks import capture
+from authkeep.hooks import many
 from authkeep.store import applications as app_store
-from authkeep.store import hooks as hook_store
 from authkeep.store import rows
 from authkeep.store import users as user_store
 
@@ -123,9 +122,6 @@ async def load_user(ctx: Ctx, conn: AsyncConnection | None = None) -> Row[Any]:
 async def user_updated(ctx: Ctx, conn: AsyncConnection, user: Row[Any]) -> None:
     """Stages `User.Data.Updated` in the same write (Logto's appendDataHookContext: `data` is the
     user's public fields, no path/method/status). Call `wake_hooks(ctx)` after the commit."""
-    hooks = await capture.subscribers(ctx.db, conn, ctx.tenant_id, "User.Data.Updated")
-    if not hooks:
-        return
     context: dict[str, Any] = {"createdAt": hook_rules.iso(clock.now_ms())}
     agent = ctx.request.headers.get("user-agent")
     if agent is not None:
@@ -134,13 +130,8 @@ async def user_updated(ctx: Ctx, conn: AsyncConnection, user: Row[Any]) -> None:
         context["ip"] = ctx.request.client.host
     data = rows.user_info(user)
     data.pop("hasPassword", None)
-    now = clock.now_ms()
-    await hook_store.add_outbox(
-        conn,
-        [{"tenant_id": ctx.tenant_id, "hook_id": h, "event": "User.Data.Updated", "context": context, "status": None,
-          "data": data, "ready": True, "attempts": 0, "due_at": now, "created_at": now} for h in hooks],
-    )  # fmt: skip
-    ctx.request.state.hooks_staged = True
+    if await many.add_ready(ctx.db, conn, ctx.tenant_id, "User.Data.Updated", [(context, None, data)]):
+        ctx.request.state.hooks_staged = True
 
 
 def wake_hooks(ctx: Ctx) -> None:

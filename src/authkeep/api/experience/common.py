@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+import orjson
 from pydantic import Field
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,9 +19,9 @@ from authkeep.domain import sign_in_exp
 from authkeep.domain.experience import require
 from authkeep.domain.hooks import iso
 from authkeep.errors import LogtoError
+from authkeep.hooks import many
 from authkeep.oidc import interactions
 from authkeep.store import applications as apps_store
-from authkeep.store import experience as store
 from authkeep.store import rows
 from authkeep.store.logs import entry
 
@@ -173,7 +174,7 @@ async def interaction_hook(conn: AsyncConnection, ctx: Ctx, event: str, interact
         "sessionId": ctx.auth.uid, "userAgent": ctx.request.headers.get("user-agent"), "userId": user.id,
         "userIp": client_ip(ctx), "user": _user_info(user), "application": await _application(conn, ctx),
     }  # fmt: skip
-    return await store.queue_hooks(conn, ctx.tenant_id, event, _defined(body), clock.now_ms())
+    return await many.add_ready(ctx.db, conn, ctx.tenant_id, event, [({"body": orjson.dumps(_defined(body)).decode()}, None, None)])
 
 
 async def data_hook(conn: AsyncConnection, ctx: Ctx, event: str, interaction_event: str, **rest: Any) -> int:
@@ -184,7 +185,7 @@ async def data_hook(conn: AsyncConnection, ctx: Ctx, event: str, interaction_eve
         "userAgent": ctx.request.headers.get("user-agent"), "applicationId": app_id(ctx), "sessionId": ctx.auth.uid,
         "ip": client_ip(ctx), "application": await _application(conn, ctx), **rest,
     }  # fmt: skip
-    return await store.queue_hooks(conn, ctx.tenant_id, event, _defined(body), clock.now_ms())
+    return await many.add_ready(ctx.db, conn, ctx.tenant_id, event, [({"body": orjson.dumps(_defined(body)).decode()}, None, None)])
 
 
 def user_data(user: Row[Any]) -> dict[str, Any]:

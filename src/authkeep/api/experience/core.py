@@ -11,6 +11,7 @@ from authkeep import clock, web
 from authkeep.api.contract import Ctx
 from authkeep.api.experience import common
 from authkeep.api.experience.common import PREFIX, Event, router, same_site
+from authkeep.domain import actions
 from authkeep.domain import experience as domain
 from authkeep.domain.experience import flow, sso
 from authkeep.errors import LogtoError
@@ -205,6 +206,8 @@ async def _finish(ctx: Ctx, state: dict[str, Any], user: Any, event: str, sie: d
         config["mfa"] = {**(config.get("mfa") or {}), "skipped": True}
         values["logto_config"] = config
     values["last_sign_in_at"] = clock.now_ms()
+    if event == "SignIn":  # the tenant's postSignIn action (docs/jwt-customizer.md)
+        values.update(await actions.post_sign_in(ctx.db, ctx.state.box, ctx.tenant_id, user.id, user.custom_data))
     interaction = ctx.auth
     interaction.result = {"login": {"accountId": user.id, "ts": clock.now_ms() // 1000}}
     interaction.extra["lastSubmission"] = {

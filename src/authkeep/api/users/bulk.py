@@ -95,7 +95,7 @@ async def create_users(ctx: Ctx) -> list[dict[str, Any]]:
 
     async def emit(conn: Any, rows: list[dict[str, Any]]) -> None:
         nonlocal hooked
-        hooked += await many.add_each(conn, ctx.tenant_id, "User.Created", event_context, [user_wire(r) for r in rows])
+        hooked += await many.add_each(ctx.db, conn, ctx.tenant_id, "User.Created", event_context, [user_wire(r) for r in rows])
 
     for result in await users_bulk.create_many(ctx.db, ctx.tenant_id, items, on_created=emit):
         if result.error is not None:

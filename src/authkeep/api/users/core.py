@@ -17,7 +17,10 @@ from authkeep.store import users as store
 router = ApiRouter(policy="management", family="users")
 
 
-@router.get("/users", query=UserListQuery, paged=True, search=store.SEARCH, reads=("users", "roles", "organizations"))
+@router.get(
+    "/users", query=UserListQuery, paged=True, search=store.SEARCH,
+    reads_if={"excludeRoleId": ("roles",), "excludeOrganizationId": ("organizations",)},
+)  # fmt: skip
 async def list_users(ctx: Ctx) -> Response:
     q: UserListQuery = ctx.q
     if q.exclude_role_id and q.exclude_organization_id:

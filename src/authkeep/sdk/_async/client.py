@@ -36,6 +36,8 @@ from authkeep.sdk._async.resources import (
     AsyncRoles,
     AsyncUsers,
 )
+from authkeep.sdk._async.saml import AsyncSamlApplications
+from authkeep.sdk._async.scripts import AsyncActions, AsyncJwtCustomizers
 from authkeep.sdk._async.sign_in import (
     AsyncAccountCenter,
     AsyncCaptchaProvider,
@@ -68,7 +70,7 @@ class AsyncManagementClient:
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
     `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs`, `dashboard`,
-    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets` and `cimd`.
+    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets`, `cimd`, `jwt_customizers` and `actions`.
     """
 
     def __init__(
@@ -117,6 +119,8 @@ class AsyncManagementClient:
         self.systems = AsyncSystems(self)
         self.user_assets = AsyncUserAssets(self)
         self.cimd = AsyncCimd(self)
+        self.jwt_customizers, self.actions = AsyncJwtCustomizers(self), AsyncActions(self)
+        self.saml_applications = AsyncSamlApplications(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

@@ -49,6 +49,8 @@ from authkeep.sdk._sync.resources import (
     Roles,
     Users,
 )
+from authkeep.sdk._sync.saml import SamlApplications
+from authkeep.sdk._sync.scripts import Actions, JwtCustomizers
 from authkeep.sdk._sync.sign_in import (
     AccountCenter,
     CaptchaProvider,
@@ -70,7 +72,7 @@ class ManagementClient:
     `organization_invitations`, `connectors`, `verification_codes`, `one_time_tokens`,
     `email_templates`, `sign_in_experience`, `account_center`, `custom_phrases`,
     `custom_profile_fields`, `captcha_provider`, `configs`, `well_known`, `hooks`, `logs`, `dashboard`,
-    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets` and `cimd`.
+    `sso_connectors`, `sso_connector_providers`, `domains`, `secrets`, `systems`, `user_assets`, `cimd`, `jwt_customizers` and `actions`.
     """
 
     def __init__(
@@ -119,6 +121,8 @@ class ManagementClient:
         self.systems = Systems(self)
         self.user_assets = UserAssets(self)
         self.cimd = Cimd(self)
+        self.jwt_customizers, self.actions = JwtCustomizers(self), Actions(self)
+        self.saml_applications = SamlApplications(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"

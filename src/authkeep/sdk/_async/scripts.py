@@ -1,0 +1,79 @@
+"""Typed helpers for the JWT customizer and action configs (`/api/configs/jwt-customizer`,
+`/api/configs/actions`). Each method wraps one OpenAPI operation; the docstring names it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from authkeep.sdk._core import segment
+
+if TYPE_CHECKING:
+    from authkeep.sdk._async.client import AsyncManagementClient
+
+Json = dict[str, Any]
+
+
+class _Family:
+    def __init__(self, client: AsyncManagementClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+
+class AsyncJwtCustomizers(_Family):
+    """`/api/configs/jwt-customizer`: token types `access-token` and `client-credentials`."""
+
+    async def list(self) -> list[Json]:
+        """`GET /api/configs/jwt-customizer`: `[{key, value}]`."""
+        return cast(list[Json], await self._client.get("/api/configs/jwt-customizer"))
+
+    async def get(self, token_type: str) -> Json:
+        """`GET /api/configs/jwt-customizer/{tokenTypePath}`."""
+        return cast(Json, await self._client.get(f"/api/configs/jwt-customizer/{segment(token_type)}"))
+
+    async def upsert(self, token_type: str, body: Json) -> Json:
+        """`PUT /api/configs/jwt-customizer/{tokenTypePath}` (201 when new, 200 when replaced)."""
+        return cast(Json, await self._client.put(f"/api/configs/jwt-customizer/{segment(token_type)}", json=body))
+
+    async def update(self, token_type: str, body: Json) -> Json:
+        """`PATCH /api/configs/jwt-customizer/{tokenTypePath}`: `script` is still required."""
+        return cast(Json, await self._client.patch(f"/api/configs/jwt-customizer/{segment(token_type)}", json=body))
+
+    async def delete(self, token_type: str) -> None:
+        """`DELETE /api/configs/jwt-customizer/{tokenTypePath}`."""
+        await self._client.delete(f"/api/configs/jwt-customizer/{segment(token_type)}")
+
+    async def test(self, body: Json) -> Json:
+        """`POST /api/configs/jwt-customizer/test`: `{tokenType, script, token, context,
+        environmentVariables?}`; the claims the script returns."""
+        return cast(Json, await self._client.post("/api/configs/jwt-customizer/test", json=body))
+
+
+class AsyncActions(_Family):
+    """`/api/configs/actions`: `action.postFirstFactorVerification` and `action.postSignIn`."""
+
+    async def list(self) -> list[Json]:
+        """`GET /api/configs/actions`: `[{key, value}]`."""
+        return cast(list[Json], await self._client.get("/api/configs/actions"))
+
+    async def get(self, action_type: str) -> Json:
+        """`GET /api/configs/actions/{actionType}`."""
+        return cast(Json, await self._client.get(f"/api/configs/actions/{segment(action_type)}"))
+
+    async def upsert(self, action_type: str, body: Json) -> Json:
+        """`PUT /api/configs/actions/{actionType}` (201 when new, 200 when replaced)."""
+        return cast(Json, await self._client.put(f"/api/configs/actions/{segment(action_type)}", json=body))
+
+    async def update(self, action_type: str, body: Json) -> Json:
+        """`PATCH /api/configs/actions/{actionType}`."""
+        return cast(Json, await self._client.patch(f"/api/configs/actions/{segment(action_type)}", json=body))
+
+    async def delete(self, action_type: str) -> None:
+        """`DELETE /api/configs/actions/{actionType}`."""
+        await self._client.delete(f"/api/configs/actions/{segment(action_type)}")
+
+    async def test(self, body: Json) -> Any:
+        """`POST /api/configs/actions/test`: `{script, actionType, event, environmentVariables?}`;
+        what `runAction` returns (`None` for undefined or null)."""
+        return await self._client.post("/api/configs/actions/test", json=body)
