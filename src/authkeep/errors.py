@@ -225,6 +225,12 @@ MESSAGES: dict[str, str] = {
     "storage.not_configured": "Storage provider is not configured.",
     # connectors, verification codes, one-time tokens, e-mail templates
     "connector.unexpected_type": "The connector's type is unexpected.",
+    "connector.authorization_failed": "The user's authorization process is unsuccessful.",
+    "connector.invalid_request_parameters": "The request is with wrong input parameter(s).",
+    "session.connector_session_not_found": "Connector session not found. Please go back and sign in again.",
+    "session.connector_validation_session_not_found": "The connector session for token validation is not found.",
+    "session.sso_enabled": "Single sign on is enabled for this given email. Please sign in with SSO.",
+    "user.sso_identity_not_exist": "The enterprise SSO account has not been registered yet.",
     "connector.invalid_config": "The connector's config is invalid.",
     "connector.invalid_metadata": "The connector's metadata is invalid.",
     "connector.invalid_certificate": (
@@ -232,6 +238,9 @@ MESSAGES: dict[str, str] = {
     ),
     "connector.token_storage_not_supported": "This connector does not support token storage.",
     "single_sign_on.forbidden_domains": "Public email domains are not allowed.",
+    "single_sign_on.sso_signing_unavailable": (
+        "We couldn't complete sign-in with your identity provider. Please contact your administrator."
+    ),
     "single_sign_on.duplicated_domains": "There are duplicate domains.",
     "single_sign_on.duplicate_connector_name": "Connector name already exists. Please choose a different name.",
     "single_sign_on.can_not_delete_active_signing_key": (

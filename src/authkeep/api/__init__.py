@@ -4,6 +4,7 @@ from authkeep.api import (
     account,
     account_center,
     applications,
+    authn,
     captcha_provider,
     cimd,
     configs,
@@ -54,3 +55,4 @@ ROUTERS += [subject_tokens.router, sentinel_activities.router, hasura.router]
 ROUTERS += experience.ROUTERS
 ROUTERS += [jwt_customizer.router]
 ROUTERS += [saml_applications.router, saml_flow.router]
+ROUTERS += [authn.router]

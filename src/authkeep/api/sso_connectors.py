@@ -179,7 +179,7 @@ async def update_connector(ctx: Ctx) -> Any:
 # --- SP signing keys (SAML connectors only) -------------------------------------------------
 
 
-def _aad(tenant_id: str, connector_id: str, key_id: str) -> str:
+def signing_key_aad(tenant_id: str, connector_id: str, key_id: str) -> str:
     return f"sso-signing-key:{tenant_id}:{connector_id}:{key_id}"
 
 
@@ -228,7 +228,7 @@ async def create_key(ctx: Ctx) -> Any:
         "tenant_id": ctx.tenant_id,
         "id": key_id,
         "sso_connector_id": connector_id,
-        "sealed_private_key": ctx.state.box.seal(private_pem, _aad(ctx.tenant_id, connector_id, key_id)),
+        "sealed_private_key": ctx.state.box.seal(private_pem, signing_key_aad(ctx.tenant_id, connector_id, key_id)),
         "certificate": certificate,
         "created_at": clock.now_ms(),
         "expires_at": expires_at,

@@ -11,6 +11,7 @@ from authkeep.connectors import FACTORIES
 from authkeep.domain import account_center, languages
 from authkeep.domain import sign_in_exp as sie
 from authkeep.domain.captcha import public_config
+from authkeep.domain.experience import sso
 from authkeep.store import sign_in_exp as store
 from authkeep.web import Query, json_response
 
@@ -64,7 +65,7 @@ def _organization_override(org: dict[str, Any] | None) -> dict[str, Any]:
 
 
 # Shows connectors and an organization's branding besides the sign-in tables.
-_EXPERIENCE_READS = ("sign_in", "connectors", "organizations")
+_EXPERIENCE_READS = ("sign_in", "connectors", "organizations", "configs")
 
 
 @router.get("/.well-known/sign-in-exp", query=ExperienceQuery, reads=_EXPERIENCE_READS)
@@ -79,6 +80,7 @@ async def full_sign_in_experience(ctx: Ctx) -> object:
         catalog = await store.list_fields(conn, tenant_id)
         enabled = doc["captchaPolicy"].get("enabled")
         captcha = await public_config(ctx.state.box, conn, tenant_id) if enabled else None
+        sso_rows = await sso.available_connectors(conn, tenant_id) if doc.get("singleSignOnEnabled") else []
     found = sie.connector_summaries(rows)
     targets = doc["socialSignInConnectorTargets"]
     social = [
@@ -92,7 +94,7 @@ async def full_sign_in_experience(ctx: Ctx) -> object:
     body = {k: v for k, v in merged.items() if k not in ("emailBlocklistPolicy", "forgotPasswordMethods")}
     body.update(
         socialConnectors=social,
-        ssoConnectors=[],
+        ssoConnectors=[sso.public_metadata(r) for r in sso_rows],
         forgotPassword=sie.forgot_password_availability(found, doc["forgotPasswordMethods"]),
         isDevelopmentTenant=False,
         customProfileFields=_sign_up_fields(catalog, doc["signUpProfileFields"]),

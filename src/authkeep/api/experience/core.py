@@ -13,8 +13,9 @@ from authkeep.api.experience import common
 from authkeep.api.experience.common import PREFIX, Event, router, same_site
 from authkeep.domain import actions
 from authkeep.domain import experience as domain
-from authkeep.domain.experience import flow
+from authkeep.domain.experience import flow, sso
 from authkeep.errors import LogtoError
+from authkeep.store import sso_connectors as connectors_store
 from authkeep.store import users as users_store
 
 
@@ -81,8 +82,15 @@ async def identification(ctx: Ctx) -> Response:
         record = domain.record_by_id(state, verification_id)
         log["verification"] = {k: v for k, v in record.items() if k not in ("passwordEncrypted", "secret")}
         flow.guard_identification_method(sie, event, record)
+        synced: dict[str, Any] = {}
         async with ctx.db.read() as conn:
-            user = await flow.user_of_record(conn, ctx.tenant_id, record)
+            if event == "SignIn" and not (record["type"] == "OneTimeToken" and domain.is_verified(record)):
+                await sso.guard_sso_only_email(conn, ctx.tenant_id, sie, record)
+            if record["type"] == "EnterpriseSso":
+                row = await connectors_store.find(conn, ctx.tenant_id, record.get("connectorId") or "")
+                user, synced = await sso.identify(conn, ctx.tenant_id, record, bool(row is not None and row.sync_profile))
+            else:
+                user = await flow.user_of_record(conn, ctx.tenant_id, record)
         if user.is_suspended:
             raise LogtoError("user.suspended", 401)
         if state.get("userId"):
@@ -90,6 +98,7 @@ async def identification(ctx: Ctx) -> Response:
                 raise LogtoError("session.identity_conflict", 409)
             return web.empty(204)
         state["userId"] = user.id
+        state.setdefault("profile", {}).update(synced)
         await common.save(ctx, state)
     return web.empty(204)
 
@@ -99,9 +108,14 @@ async def _register(ctx: Ctx, state: dict[str, Any], sie: dict[str, Any], verifi
     if verification_id:
         record = domain.record_by_id(state, verification_id)
         if record["type"] not in ("NewPasswordIdentity", "EmailVerificationCode", "PhoneVerificationCode",
-                                  "OneTimeToken", "Social") or not domain.is_verified(record):  # fmt: skip
+                                  "OneTimeToken", "Social", "EnterpriseSso") or not domain.is_verified(record):  # fmt: skip
             raise LogtoError("session.verification_failed", 400)
-        if record["type"] == "Social":
+        if record["type"] != "EnterpriseSso":
+            async with ctx.db.read() as conn:
+                await sso.guard_sso_only_email(conn, ctx.tenant_id, sie, record)
+        if record["type"] == "EnterpriseSso":
+            found = sso.new_user_profile(record)
+        elif record["type"] == "Social":
             async with ctx.db.read() as conn:
                 found = await flow.social_profile(conn, ctx.tenant_id, record)
         else:
@@ -111,18 +125,21 @@ async def _register(ctx: Ctx, state: dict[str, Any], sie: dict[str, Any], verifi
                          passwordEncryptionMethod=record["passwordEncryptionMethod"])  # fmt: skip
         async with ctx.db.read() as conn:
             await flow.guard_unique(conn, ctx.tenant_id, found)
+            await sso.guard_identity_free(conn, ctx.tenant_id, found)
         profile.update(found)
         await common.save(ctx, state)
     flow.guard_event(sie, "Register", flow.has_verified(state, "OneTimeToken"))
     _guard_captcha(state, sie)
-    missing = flow.missing_profile(sie, profile, None, flow.has_verified(state, "Social"))
+    missing = [] if _sso(state) else flow.missing_profile(sie, profile, None, flow.has_verified(state, "Social"))
     if missing:
         raise LogtoError("user.missing_profile", 422, data={"missingProfile": missing})
     values = flow.user_values(profile)
     values["application_id"] = common.app_id(ctx)
     async with ctx.db.write() as conn:
         await flow.guard_unique(conn, ctx.tenant_id, profile)
+        await sso.guard_identity_free(conn, ctx.tenant_id, profile)
         user = await users_store.insert_user(conn, ctx.tenant_id, values)
+        await sso.attach(conn, ctx.tenant_id, user.id, profile)
         state["userId"] = user.id
         state["profile"] = {k: v for k, v in profile.items() if k == "submitted"}
         await common.save(ctx, state, conn)
@@ -130,6 +147,11 @@ async def _register(ctx: Ctx, state: dict[str, Any], sie: dict[str, Any], verifi
     if queued:
         common.wake_hooks(ctx)
     return user
+
+
+def _sso(state: dict[str, Any]) -> bool:
+    """An SSO identity in the profile or verified: no mandatory profile, no MFA (as Logto)."""
+    return bool((state.get("profile") or {}).get("enterpriseSsoIdentity")) or flow.has_verified(state, "EnterpriseSso")
 
 
 def _guard_captcha(state: dict[str, Any], sie: dict[str, Any]) -> None:
@@ -157,15 +179,18 @@ async def submit(ctx: Ctx) -> Any:
         if event == "ForgotPassword":
             return await _reset_password(ctx, state, user)
         profile = state.get("profile") or {}
-        if event == "SignIn":
+        sso_verified = _sso(state)
+        if event == "SignIn" and not sso_verified:
             flow.guard_mfa_verified(sie, state, user)
         flow.guard_not_in_account(user, profile)
         async with ctx.db.read() as conn:
             await flow.guard_unique(conn, ctx.tenant_id, profile)
-        missing = flow.missing_profile(sie, profile, user, flow.has_verified(state, "Social"))
+            await sso.guard_identity_free(conn, ctx.tenant_id, profile)
+        missing = [] if sso_verified else flow.missing_profile(sie, profile, user, flow.has_verified(state, "Social"))
         if missing:
             raise LogtoError("user.missing_profile", 422, data={"missingProfile": missing})
-        flow.guard_mfa_fulfilled(sie, state, user)
+        if not sso_verified:
+            flow.guard_mfa_fulfilled(sie, state, user)
         return await _finish(ctx, state, user, event, sie)
 
 
@@ -191,6 +216,7 @@ async def _finish(ctx: Ctx, state: dict[str, Any], user: Any, event: str, sie: d
     }  # fmt: skip
     async with ctx.db.write() as conn:
         updated = await users_store.update_user(conn, ctx.tenant_id, user.id, values)
+        await sso.attach(conn, ctx.tenant_id, user.id, profile)
         await common.save(ctx, state, conn)
         queued = await common.interaction_hook(conn, ctx, domain.HOOK_EVENTS[event], event, updated)
         if profile or bound is not None:

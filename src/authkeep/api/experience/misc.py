@@ -1,9 +1,8 @@
-"""Experience API routes for what authkeep has no connector for (enterprise SSO, WebAuthn): they
+"""Experience API routes for what authkeep has no connector for (WebAuthn): they
 answer as Logto does when nothing is configured; MFA prompt flags (docs/experience-api.md)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import Field
@@ -17,35 +16,10 @@ from authkeep.api.experience.verify import VERIFY
 from authkeep.domain import experience as domain
 from authkeep.errors import LogtoError
 
-EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
-
-
-class SsoQuery(web.Query):
-    email: str = Field(max_length=256)
-
 
 class WebAuthnVerify(web.Body):
     verification_id: str = Field(None, alias="verificationId", max_length=128)  # type: ignore[assignment]
     payload: dict[str, Any] = None  # type: ignore[assignment]
-
-
-@router.get(f"{PREFIX}/sso-connectors", query=SsoQuery, cache=False, before=same_site)
-async def sso_connectors(ctx: Ctx) -> dict[str, list[str]]:
-    if not EMAIL.match(ctx.q.email):
-        raise LogtoError("guard.invalid_input", 400, type="query")
-    return {"connectorIds": []}  # authkeep has no enterprise SSO connectors
-
-
-@router.post(f"{VERIFY}/sso/{{connectorId}}/authorization-uri", body=dict, status=200, before=same_site)
-async def sso_authorization_uri(ctx: Ctx) -> None:
-    common.state_of(ctx)
-    raise LogtoError("entity.not_exists_with_id", 404, name="sso_connectors", id=ctx.param("connectorId"))
-
-
-@router.post(f"{VERIFY}/sso/{{connectorId}}/verify", body=dict, status=200, before=same_site)
-async def sso_verify(ctx: Ctx) -> None:
-    state = common.state_of(ctx)
-    domain.record_by_type_and_id(state, "EnterpriseSso", str(ctx.body.get("verificationId") or ""))
 
 
 @router.post(f"{VERIFY}/web-authn/registration", status=200, before=same_site)

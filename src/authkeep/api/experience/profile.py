@@ -12,7 +12,7 @@ from authkeep.api.contract import Ctx
 from authkeep.api.experience import common
 from authkeep.api.experience.common import PREFIX, router, same_site
 from authkeep.domain import experience as domain
-from authkeep.domain.experience import flow
+from authkeep.domain.experience import flow, sso
 from authkeep.errors import LogtoError
 from authkeep.store import users as users_store
 
@@ -67,6 +67,8 @@ async def update_profile(ctx: Ctx) -> None:
                 raise LogtoError("session.verification_session_not_found", 404)
             if not domain.is_verified(record):
                 raise LogtoError("session.verification_failed", 400)
+            async with ctx.db.read() as conn:
+                await sso.guard_sso_only_email(conn, ctx.tenant_id, sie, record)
             found = flow.profile_of_identifier(record["identifier"])
         elif body.type == "password":
             if body.value is None:

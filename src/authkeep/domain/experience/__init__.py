@@ -103,6 +103,8 @@ def new_record(kind: str, **fields: Any) -> dict[str, Any]:
 def is_verified(record: dict[str, Any]) -> bool:
     if record.get("type") == "Social":
         return bool(record.get("socialUserInfo"))
+    if record.get("type") == "EnterpriseSso":
+        return bool(record.get("enterpriseSsoUserInfo") and record.get("issuer"))
     if record.get("type") == "NewPasswordIdentity":
         return bool(record.get("passwordEncrypted") and record.get("passwordEncryptionMethod"))
     return bool(record.get("verified"))

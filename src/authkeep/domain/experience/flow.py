@@ -64,6 +64,9 @@ def guard_identification_method(sie: dict[str, Any], event: str, record: dict[st
             methods = (sie.get("signIn") or {}).get("methods") or []
             if not any(m.get("identifier") == record["identifier"]["type"] and m.get(wanted) for m in methods):
                 raise LogtoError("user.sign_in_method_not_enabled", 422)
+        elif kind == "EnterpriseSso":
+            if not sie.get("singleSignOnEnabled"):
+                raise LogtoError("user.sign_in_method_not_enabled", 422)
         elif kind not in ("OneTimeToken", "Social"):
             raise LogtoError("user.sign_in_method_not_enabled", 422)
         return
