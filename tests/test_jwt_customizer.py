@@ -463,3 +463,54 @@ def test_user_organization_tokens_carry_the_organization(srv: Server, api: httpx
         assert claims["organization_id"] == "forged-but-allowed"  # not one of oidc-provider's claims
     finally:
         api.delete("/api/configs/jwt-customizer/access-token")
+
+
+CONTEXT_SCRIPT = """
+const getCustomJwtClaims = ({ token, context }) => ({
+  t: { grantId: token.grantId, sessionUid: token.sessionUid, sid: token.sid, ews: token.expiresWithSession },
+  interaction: context.interaction === undefined ? 'none' : context.interaction,
+  grant: context.grant === undefined ? 'none' : context.grant,
+});
+"""
+
+
+def test_user_tokens_see_the_sign_in_interaction(srv: Server, api: httpx.Client) -> None:
+    from tests.oidc_flow import authorize, browser, exchange, follow_to_callback, location, password_sign_in
+
+    indicator = f"https://ctx.{secrets.token_hex(4)}.example"
+    api.post("/api/resources", json={"name": "c", "indicator": indicator})
+    app = create_app(api, "Traditional")
+    username, password = _user(api, indicator, "ctx")
+    user_id = api.get("/api/users", params={"search.username": username}).json()[0]["id"]
+    assert api.put("/api/configs/jwt-customizer/access-token", json={"script": CONTEXT_SCRIPT}).status_code == 201
+    try:
+        for scope in ("openid read:ctx", "openid offline_access read:ctx"):
+            with contextlib.closing(browser(srv)) as c:
+                auth, r = authorize(c, app, scope, resource=indicator)
+                location(r)
+                r = password_sign_in(c, username, password)
+                assert r.status_code == 200, r.text
+                code = follow_to_callback(c, r.json()["redirectTo"])["code"]
+                r = exchange(c, app, code, auth, resource=indicator)
+                assert r.status_code == 200, r.text
+                claims = jwt_parts(r.json()["access_token"])[1]
+                sessions = api.get(f"/api/users/{user_id}/sessions").json()["sessions"]
+                if "offline_access" in scope:
+                    again = refresh(c, app, r.json()["refresh_token"], resource=indicator)
+                    assert again.status_code == 200, again.text
+                    refreshed = jwt_parts(again.json()["access_token"])[1]
+                    assert refreshed["interaction"] == claims["interaction"] and refreshed["t"] == claims["t"]
+            session = next(s for s in sessions if s["payload"]["uid"] == claims["t"]["sessionUid"])
+            assert claims["t"]["grantId"] == session["payload"]["authorizations"][app.id]["grantId"]
+            assert claims["t"]["sid"] == session["payload"]["authorizations"][app.id]["sid"]
+            # oidc-provider's default: a token expires with the session unless offline_access is granted
+            assert claims["t"].get("ews") is (True if "offline_access" not in scope else None)
+            interaction = claims["interaction"]
+            assert interaction["interactionEvent"] == "SignIn" and interaction["userId"] == user_id
+            [record] = interaction["verificationRecords"]
+            assert record["type"] == "Password" and record["verified"] is True
+            assert record["identifier"] == {"type": "username", "value": username}
+            assert set(record) == {"id", "type", "identifier", "verified"}  # no password, as Logto
+            assert claims["grant"] == "none"  # Logto sets `grant` for token exchange only
+    finally:
+        api.delete("/api/configs/jwt-customizer/access-token")
