@@ -475,7 +475,14 @@ const getCustomJwtClaims = ({ token, context }) => ({
 
 
 def test_user_tokens_see_the_sign_in_interaction(srv: Server, api: httpx.Client) -> None:
-    from tests.oidc_flow import authorize, browser, exchange, follow_to_callback, location, password_sign_in
+    from tests.oidc_flow import (
+        authorize,
+        browser,
+        exchange,
+        follow_to_callback,
+        location,
+        password_sign_in,
+    )
 
     indicator = f"https://ctx.{secrets.token_hex(4)}.example"
     api.post("/api/resources", json={"name": "c", "indicator": indicator})
