@@ -12,7 +12,17 @@ import httpx
 import pytest
 
 from tests.conftest import fresh_server
-from tests.oidc_flow import create_app, refresh, sign_in
+from tests.oidc_flow import (
+    authorize,
+    browser,
+    create_app,
+    exchange,
+    follow_to_callback,
+    location,
+    password_sign_in,
+    refresh,
+    sign_in,
+)
 from tests.oidc_helpers import jwt_parts
 from tests.server import Server
 
@@ -393,8 +403,6 @@ async function runAction({ event, environmentVariables }) {
 
 
 def test_post_sign_in_action_runs_at_submit(srv: Server, api: httpx.Client) -> None:
-    from tests.oidc_flow import authorize, browser, location, password_sign_in
-
     def user(prefix: str) -> tuple[str, str, str]:
         username, password = f"{prefix}{secrets.token_hex(4)}", "Pa55-word-" + secrets.token_hex(4)
         body = {"username": username, "password": password, "customData": {"keep": 1}}
@@ -463,3 +471,145 @@ def test_user_organization_tokens_carry_the_organization(srv: Server, api: httpx
         assert claims["organization_id"] == "forged-but-allowed"  # not one of oidc-provider's claims
     finally:
         api.delete("/api/configs/jwt-customizer/access-token")
+
+
+CONTEXT_SCRIPT = """
+const getCustomJwtClaims = ({ token, context }) => ({
+  t: { grantId: token.grantId, sessionUid: token.sessionUid, sid: token.sid, ews: token.expiresWithSession },
+  interaction: context.interaction === undefined ? 'none' : context.interaction,
+  grant: context.grant === undefined ? 'none' : context.grant,
+});
+"""
+
+
+def test_user_tokens_see_the_sign_in_interaction(srv: Server, api: httpx.Client) -> None:
+    indicator = f"https://ctx.{secrets.token_hex(4)}.example"
+    api.post("/api/resources", json={"name": "c", "indicator": indicator})
+    app = create_app(api, "Traditional")
+    username, password = _user(api, indicator, "ctx")
+    user_id = api.get("/api/users", params={"search.username": username}).json()[0]["id"]
+    assert api.put("/api/configs/jwt-customizer/access-token", json={"script": CONTEXT_SCRIPT}).status_code == 201
+    try:
+        for scope in ("openid read:ctx", "openid offline_access read:ctx"):
+            with contextlib.closing(browser(srv)) as c:
+                auth, r = authorize(c, app, scope, resource=indicator)
+                location(r)
+                r = password_sign_in(c, username, password)
+                assert r.status_code == 200, r.text
+                code = follow_to_callback(c, r.json()["redirectTo"])["code"]
+                r = exchange(c, app, code, auth, resource=indicator)
+                assert r.status_code == 200, r.text
+                claims = jwt_parts(r.json()["access_token"])[1]
+                sessions = api.get(f"/api/users/{user_id}/sessions").json()["sessions"]
+                if "offline_access" in scope:
+                    again = refresh(c, app, r.json()["refresh_token"], resource=indicator)
+                    assert again.status_code == 200, again.text
+                    refreshed = jwt_parts(again.json()["access_token"])[1]
+                    assert refreshed["interaction"] == claims["interaction"] and refreshed["t"] == claims["t"]
+            session = next(s for s in sessions if s["payload"]["uid"] == claims["t"]["sessionUid"])
+            assert claims["t"]["grantId"] == session["payload"]["authorizations"][app.id]["grantId"]
+            assert claims["t"]["sid"] == session["payload"]["authorizations"][app.id]["sid"]
+            # oidc-provider's default: a token expires with the session unless offline_access is granted
+            assert claims["t"].get("ews") is (True if "offline_access" not in scope else None)
+            interaction = claims["interaction"]
+            assert interaction["interactionEvent"] == "SignIn" and interaction["userId"] == user_id
+            [record] = interaction["verificationRecords"]
+            assert record["type"] == "Password" and record["verified"] is True
+            assert record["identifier"] == {"type": "username", "value": username}
+            assert set(record) == {"id", "type", "identifier", "verified"}  # no password, as Logto
+            assert claims["grant"] == "none"  # Logto sets `grant` for token exchange only
+    finally:
+        api.delete("/api/configs/jwt-customizer/access-token")
+
+
+FIRST_FACTOR = """
+async function runAction({ event, environmentVariables: env }) {
+  const u = event.identifier.value;
+  if (event.password !== env.PASS) return { action: 'createUser', user: {}, passwordVerified: false };
+  if (u.startsWith('boom')) throw new Error('boom');
+  if (u.startsWith('rename')) return { action: 'updateUser', user: { username: u + 'x' }, passwordVerified: true };
+  if (u.startsWith('clash')) return { action: 'createUser', user: { primaryEmail: env.TAKEN }, passwordVerified: true };
+  if (u.startsWith('wrongkind')) return { action: 'createUser', user: {}, passwordVerified: true };
+  if (u.startsWith('extra')) return { action: 'createUser', user: { passwordEncrypted: 'x' }, passwordVerified: true };
+  const seen = [event.key, event.interactionEvent, event.verificationType, event.identifier.type];
+  return {
+    action: event.user ? 'updateUser' : 'createUser', passwordVerified: true,
+    user: { name: seen.join(':') + ':' + (event.user ? event.user.name + '/' + event.user.customData.keep : 'new'),
+            customData: { legacy: true }, profile: { nickname: 'nick' } },
+  };
+}
+"""
+
+
+def test_post_first_factor_verification_action(srv: Server, api: httpx.Client) -> None:
+    app = create_app(api, "Traditional")
+    legacy = "Legacy-pass-" + secrets.token_hex(4)
+    taken = f"taken{secrets.token_hex(4)}@example.com"
+    api.post("/api/users", json={"username": f"t{secrets.token_hex(4)}", "primaryEmail": taken})
+
+    def attempt(username: str, password: str) -> httpx.Response:
+        with contextlib.closing(browser(srv)) as c:
+            _, r = authorize(c, app)
+            location(r)
+            return password_sign_in(c, username, password)
+
+    def users(username: str) -> list[dict[str, Any]]:
+        return [u for u in api.get("/api/users", params={"search.username": username}).json() if u["username"] == username]
+
+    def refused(r: httpx.Response, status: int = 422, code: str = "session.invalid_credentials") -> None:
+        assert r.status_code == status and r.json()["code"] == code, r.text
+
+    url = "/api/configs/actions/action.postFirstFactorVerification"
+    action = {"script": FIRST_FACTOR, "environmentVariables": {"PASS": legacy, "TAKEN": taken}, "enabled": False}
+    assert api.put(url, json=action).status_code == 201
+    try:
+        newcomer = f"new{secrets.token_hex(4)}"
+        refused(attempt(newcomer, legacy))  # disabled: not run
+        assert api.patch(url, json={"enabled": True}).status_code == 200
+        refused(attempt(newcomer, "wrong-" + legacy))  # the action does not vouch
+        assert users(newcomer) == []
+        # an unknown user the action vouches for is created with the password given, and signs in
+        assert attempt(newcomer, legacy).status_code == 200
+        [created] = users(newcomer)
+        assert created["name"] == "action.postFirstFactorVerification:SignIn:Password:username:new"
+        assert created["customData"] == {"legacy": True} and created["profile"] == {"nickname": "nick"}
+        assert created["hasPassword"] is True
+        assert api.patch(url, json={"enabled": False}).status_code == 200
+        assert attempt(newcomer, legacy).status_code == 200  # now the stored password
+        assert api.patch(url, json={"enabled": True}).status_code == 200
+        # a known user with another password is updated (custom data merged) and given this one
+        known, old = f"known{secrets.token_hex(4)}", "Old-pass-" + secrets.token_hex(4)
+        body = {"username": known, "password": old, "name": "Kim", "customData": {"keep": 1}}
+        known_id = api.post("/api/users", json=body).json()["id"]
+        assert attempt(known, legacy).status_code == 200
+        found = api.get(f"/api/users/{known_id}").json()
+        assert found["name"] == "action.postFirstFactorVerification:SignIn:Password:username:Kim/1"
+        assert found["customData"] == {"keep": 1, "legacy": True}
+        refused(attempt(known, old))  # the password was replaced, and the action does not vouch
+        # refusals write nothing
+        refused(attempt(f"boom{secrets.token_hex(4)}", legacy))  # a failing script: `block`
+        assert api.patch(url, json={"onExecutionError": "allow"}).status_code == 200
+        boom = f"boom{secrets.token_hex(4)}"
+        refused(attempt(boom, legacy))  # `allow` rejects the credentials too, as in Logto
+        assert users(boom) == []
+        rename = f"rename{secrets.token_hex(4)}"
+        api.post("/api/users", json={"username": rename, "password": old})
+        r = attempt(rename, legacy)
+        refused(r, 422, "action.sign_in_identifier_changed")
+        assert r.json()["data"] == {"identifierType": "username"}
+        assert users(rename)[0]["name"] is None and users(rename + "x") == []
+        wrongkind = f"wrongkind{secrets.token_hex(4)}"
+        api.post("/api/users", json={"username": wrongkind, "password": old})
+        refused(attempt(wrongkind, legacy), 409, "session.identity_conflict")
+        clash = f"clash{secrets.token_hex(4)}"
+        refused(attempt(clash, legacy), 422, "user.email_already_in_use")
+        extra = f"extra{secrets.token_hex(4)}"
+        refused(attempt(extra, legacy))  # a field Logto's provisioning guard refuses
+        assert users(clash) == [] and users(extra) == []
+        # not for a suspended user
+        suspended = api.post("/api/users", json={"username": f"s{secrets.token_hex(4)}", "password": old}).json()
+        assert api.patch(f"/api/users/{suspended['id']}/is-suspended", json={"isSuspended": True}).status_code == 200
+        refused(attempt(suspended["username"], legacy))
+        assert api.get(f"/api/users/{suspended['id']}").json()["name"] is None
+    finally:
+        api.delete(url)

@@ -18,6 +18,7 @@ from joserfc import jws
 from authkeep.cache import WriteAwareCache
 from authkeep.domain import custom_jwt
 from authkeep.domain import script_configs as cfg
+from authkeep.oidc import sessions
 from authkeep.oidc.errors import OAuthError
 from authkeep.state import AppState, TenantState
 from authkeep.store import logto_configs
@@ -74,7 +75,7 @@ async def apply(state: AppState, tenant: TenantState, body: bytes, note: dict[st
     try:
         config = cfg.open_value(state.box, tenant.id, key, stored)
         async with state.db.read() as conn:
-            token, context = await _inputs(conn, tenant.id, claims, form, machine, note.get("subjectTokenContext"))
+            token, context = await _inputs(conn, tenant.id, claims, form, machine, note)
         custom = await custom_jwt.run_jwt(str(config["script"]), token, context, config.get("environmentVariables"))
     except custom_jwt.ScriptFailure as exc:
         if exc.denied:
@@ -95,8 +96,7 @@ async def apply(state: AppState, tenant: TenantState, body: bytes, note: dict[st
 
 
 async def _inputs(
-    conn: Any, tenant_id: str, claims: dict[str, Any], form: dict[str, str], machine: bool,
-    subject_token_context: dict[str, Any] | None = None,
+    conn: Any, tenant_id: str, claims: dict[str, Any], form: dict[str, str], machine: bool, note: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Logto's raw token payload and context for the script."""
     token: dict[str, Any] = {"jti": claims.get("jti"), "aud": claims.get("aud")}
@@ -110,9 +110,14 @@ async def _inputs(
         if user is None:
             raise custom_jwt.ScriptFailure(500, {"message": "The user does not exist."})
         token.update(accountId=user["id"], gty=form.get("grant_type"), kind="AccessToken")
+        token.update(note.get("tokenPayload") or {})
         context["user"] = user
+        subject_token_context = note.get("subjectTokenContext")
         if subject_token_context is not None:  # a token exchange of an impersonation token
             context["grant"] = {"type": form.get("grant_type"), "subjectTokenContext": subject_token_context}
+        interaction = await _last_submission(conn, tenant_id, user["id"], token.get("sessionUid"))
+        if interaction is not None:
+            context["interaction"] = interaction
     else:
         token["kind"] = "ClientCredentials"
     app = await logto_configs.application(conn, tenant_id, str(client_id)) if client_id else None
@@ -124,3 +129,18 @@ async def _inputs(
         if org is not None:
             context["organization"] = org
     return token, context
+
+
+async def _last_submission(conn: Any, tenant_id: str, account_id: str, session_uid: Any) -> dict[str, Any] | None:
+    """Logto's getInteractionLastSubmission: the token's session's last Experience API submission,
+    when the session is the account's and the stored value has Logto's shape."""
+    if not isinstance(session_uid, str) or not session_uid:
+        return None
+    found = await sessions.session_by_uid(conn, tenant_id, account_id, session_uid)
+    value = found.payload.get("lastSubmission") if found is not None else None
+    if not isinstance(value, dict) or not isinstance(value.get("interactionEvent"), str):
+        return None
+    if not isinstance(value.get("userId"), str) or not isinstance(value.get("verificationRecords"), list):
+        return None
+    keys = ("interactionEvent", "userId", "verificationRecords", "signInContext")
+    return {k: value[k] for k in keys if k in value}

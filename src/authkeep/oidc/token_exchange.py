@@ -94,7 +94,7 @@ async def exchange(
         extra: dict[str, Any] = {"act": act} if act is not None else {}
         if target is not None:
             audience, ttl, scope, claims_extra = target
-            await _save_grant(conn, tenant.id, user_id, client.id, "", {audience: scope or ""})
+            grant_id = await _save_grant(conn, tenant.id, user_id, client.id, "", {audience: scope or ""})
             token = _sign_at(tenant, {**extra, **claims_extra}, user_id, client.id, audience, ttl, scope)
             response: dict[str, Any] = {"access_token": token, "expires_in": ttl, "scope": scope or ""}
         else:
@@ -106,6 +106,11 @@ async def exchange(
                 conn, tenant.id, user_id, client.id, oidc_scope.split(), grant_id, extra={**extra, "gty": GRANT_TYPE}
             )
             response = {"access_token": token, "expires_in": user_tokens.TTL_S, "scope": oidc_scope}
+        # Logto's token exchange AccessToken: `grantId` and `extra` ({subjectTokenId?, act?})
+        token_extra = {k: v for k, v in extra.items() if k in ("act", "subjectTokenId")}
+        if subject_token_id is not None:
+            token_extra["subjectTokenId"] = subject_token_id
+        note["tokenPayload"] = {"grantId": grant_id, "extra": token_extra}
         if subject_token_id is not None and not await store.consume(conn, tenant.id, subject_token_id, clock.now_ms()):
             raise _invalid_grant("subject token is already consumed")  # a concurrent exchange won
     response["token_type"] = "Bearer"

@@ -121,6 +121,8 @@ async def _code(
         "resource": code.get("resource") or [], "sessionUid": code.get("sessionUid"), "sid": code.get("sid"),
         "authTime": code.get("authTime"),
     }  # fmt: skip
+    if "offline_access" not in flow.split_scope(code.get("scope")):
+        base["expiresWithSession"] = True  # oidc-provider's default expiresWithSession helper
     return await _tokens(conn, tenant, app, user, base, rt_scope, resources, g_res, None, note)
 
 
@@ -193,6 +195,9 @@ async def _tokens(
 ) -> bytes:
     oidc = [s for s in scope if s in claims.OIDC_SCOPES]
     now = clock.now_s()
+    # oidc-provider's AccessToken fields the JWT customizer sees (oidc/custom_claims.py)
+    keys = ("grantId", "sessionUid", "sid", "expiresWithSession")
+    note["tokenPayload"] = {k: base[k] for k in keys if base.get(k) is not None}
     response: dict[str, Any] = {}
     types: list[str] = ["AccessToken"]
     if org is not None:  # RFC 0001: an organization token, `scope` always present

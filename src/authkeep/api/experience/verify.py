@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import Field
 
@@ -21,7 +21,7 @@ from authkeep.api.experience.common import (
     same_site,
 )
 from authkeep.connectors import EMAIL, SMS
-from authkeep.domain import connectors, one_time_tokens, passwords
+from authkeep.domain import actions, connectors, one_time_tokens, passwords
 from authkeep.domain import experience as domain
 from authkeep.domain import verification_codes as codes
 from authkeep.domain.experience import flow, sentinel
@@ -100,25 +100,79 @@ async def verify_password(ctx: Ctx) -> dict[str, str]:
     record = domain.new_record("Password", identifier=identifier, verified=False)
     async with common.logged(ctx, f"Interaction.{state['interactionEvent']}.Verification.Password.Submit",
                              payload={"identifier": identifier, "password": "******"}):  # fmt: skip
-        user = await with_sentinel(ctx, identifier, "Password",
-                                   {"event": state["interactionEvent"], "verificationId": record["id"]},
-                                   _check_password(ctx, identifier, ctx.body.password))  # fmt: skip
-        if user.is_password_expired:
+        event = state["interactionEvent"]
+        user = await with_sentinel(ctx, identifier, "Password", {"event": event, "verificationId": record["id"]},
+                                   _check_password(ctx, identifier, ctx.body.password, event))  # fmt: skip
+        if not isinstance(user, _Vouched) and user.is_password_expired:
             raise LogtoError("password.expired", 422)
         record["verified"] = True
         domain.put_record(state, record)
-        await common.save(ctx, state)
+        if isinstance(user, _Vouched):
+            await _provision(ctx, state, identifier, user)
+        else:
+            await common.save(ctx, state)
     return {"verificationId": record["id"]}
 
 
-async def _check_password(ctx: Ctx, identifier: dict[str, str], password: str) -> Any:
+class _Vouched(NamedTuple):
+    """The postFirstFactorVerification action vouched for a password the store refused."""
+
+    action: str  # createUser | updateUser
+    patch: dict[str, Any]
+    user: Any  # the identifier's user (updateUser) or None
+    password: str
+
+
+async def _provision(ctx: Ctx, state: dict[str, Any], identifier: dict[str, str], vouched: _Vouched) -> None:
+    """Logto's createUser / updateUser of the action's answer, with the password as given, in one
+    transaction with the verified record (a collision writes nothing)."""
+    digest = await passwords.hash_password_async(vouched.password)
+    profile = dict(vouched.patch)
+    existing = vouched.user
+    if existing is None:
+        profile = {**flow.profile_of_identifier(identifier), **profile}
+        if not profile.get("customData"):
+            profile.pop("customData", None)
+    else:  # customData and profile merged into the stored ones
+        for key, stored in (("customData", existing.custom_data), ("profile", existing.profile)):
+            if profile.get(key):
+                profile[key] = {**(stored or {}), **profile[key]}
+            else:
+                profile.pop(key, None)
+    values = flow.user_values({**profile, "passwordEncrypted": digest,
+                               "passwordEncryptionMethod": passwords.DEFAULT_ALGORITHM})  # fmt: skip
+    values["password_updated_at"] = clock.now_ms()
+    event = state["interactionEvent"]
+    async with ctx.db.write() as conn:
+        await flow.guard_unique(conn, ctx.tenant_id, profile, existing.id if existing is not None else None)
+        if existing is None:
+            values["application_id"] = common.app_id(ctx)
+            user = await users_store.insert_user(conn, ctx.tenant_id, values)
+            hook = "User.Created"
+        else:
+            user = await users_store.update_user(conn, ctx.tenant_id, existing.id, values)
+            hook = "User.Data.Updated"
+        await common.save(ctx, state, conn)
+        queued = await common.data_hook(conn, ctx, hook, event, data=common.user_data(user))
+    if queued:
+        common.wake_hooks(ctx)
+
+
+async def _check_password(ctx: Ctx, identifier: dict[str, str], password: str, event: str) -> Any:
     async with ctx.db.read() as conn:
         user = await flow.find_user(conn, ctx.tenant_id, identifier)
     digest = user.password_encrypted if user is not None else None
     method = user.password_encryption_method if user is not None else None
     # Unknown users cost an Argon2 verify too (passwords.check's decoy): no enumeration by timing.
     if not await passwords.check_async(password, digest, method) or user is None:
-        raise LogtoError("session.invalid_credentials", 422)
+        refused = LogtoError("session.invalid_credentials", 422)
+        if event != "SignIn" or (user is not None and user.is_suspended):
+            raise refused
+        # Logto's postFirstFactorVerification action (docs/jwt-customizer.md)
+        found = await actions.post_first_factor(ctx.db, ctx.state.box, ctx.tenant_id, identifier, user, password)
+        if found is None:
+            raise refused
+        return _Vouched(found[0], found[1], user, password)
     if user.is_suspended:
         raise LogtoError("user.suspended", 401)
     if method != passwords.DEFAULT_ALGORITHM and digest:

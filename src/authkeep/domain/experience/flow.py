@@ -98,7 +98,9 @@ async def user_of_record(conn: AsyncConnection, tenant_id: str, record: dict[str
 # --- profile -------------------------------------------------------------------------------------
 
 
-async def guard_unique(conn: AsyncConnection, tenant_id: str, profile: dict[str, Any]) -> None:
+async def guard_unique(
+    conn: AsyncConnection, tenant_id: str, profile: dict[str, Any], exclude_user_id: str | None = None
+) -> None:
     """Logto's guardProfileUniquenessAcrossUsers (username, then e-mail, then phone, then the
     social identity)."""
     social = profile.get("socialIdentity")
@@ -112,6 +114,7 @@ async def guard_unique(conn: AsyncConnection, tenant_id: str, profile: dict[str,
     taken = await users_store.identifier_conflict(
         conn, tenant_id, username=username, email=email, phones=_phones(phone) if phone else (),
         username_case_sensitive=not username or await sie_store.username_case_sensitive(conn, tenant_id),
+        exclude_user_id=exclude_user_id,
     )  # fmt: skip
     refuse_taken(taken)
 
