@@ -127,3 +127,46 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _outbox_ready(srv: Server) -> list[bool]:
+    """`hook_outbox.ready` of every row, read straight from the database."""
+    if srv.backend == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(srv.database_url.removeprefix("sqlite:///")) as conn:
+            return [bool(r[0]) for r in conn.execute("SELECT ready FROM hook_outbox")]
+    import asyncio
+
+    import asyncpg
+
+    async def read() -> list[bool]:
+        conn = await asyncpg.connect(srv.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return [r["ready"] for r in await conn.fetch("SELECT ready FROM hook_outbox")]
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_committed_rows_reach_the_deliverer_over_its_socket(backend: str) -> None:
+    """The request hands its rows to the deliverer in memory; had the socket failed, the request
+    would have written its answer to the rows (`ready`) for the claim loop instead."""
+    with receiver() as rec, fresh_server(backend) as srv, _client(srv) as api:
+        assert srv.proc is not None
+        [deliverer] = _wait_for(lambda: _deliverers(srv.proc.pid))
+        hook = api.post("/api/hooks", json={"events": ["Role.Created"], "config": {"url": rec.url}}).json()
+        api.post("/api/roles", json={"name": unique("role"), "description": "d"})
+        rec.wait(1, timeout=30, event="Role.Created")  # connected and warm
+        os.kill(deliverer, signal.SIGSTOP)
+        try:
+            role = api.post("/api/roles", json={"name": unique("role"), "description": "d"}).json()
+            time.sleep(0.5)
+            assert _outbox_ready(srv) == [False]  # handed over, not yet delivered
+        finally:
+            os.kill(deliverer, signal.SIGCONT)
+        got = rec.wait(2, timeout=30, event="Role.Created")
+        assert got[-1].json["data"] == role and got[-1].signed_by(hook["signingKey"])
+        assert _wait_for(lambda: _outbox_ready(srv) == [], timeout=10)

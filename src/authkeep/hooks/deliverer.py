@@ -181,9 +181,14 @@ class Remote:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def connect(self) -> None:
+        # Connected here, not by the loop: uvloop (libuv) cannot name an abstract socket.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            reader, writer = await asyncio.open_unix_connection(self.address)
+            sock.connect(self.address)  # local: at once or never
+            sock.setblocking(False)
+            reader, writer = await asyncio.open_unix_connection(sock=sock)
         except OSError:
+            sock.close()
             return
         self._writer = writer
         self._spawn(self._read_acks(reader, writer))
