@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
+from authkeep.sdk._async._family import _Family
 from authkeep.sdk._core import segment
-
-if TYPE_CHECKING:
-    from authkeep.sdk._async.client import AsyncManagementClient
 
 Json = dict[str, Any]
 TokenStatus = Literal["active", "consumed", "revoked", "expired"]
-
-
-class _Family:
-    def __init__(self, client: AsyncManagementClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
 
 
 def _recipient(to: str) -> Json:

@@ -5,22 +5,12 @@ assets") and CIMD clients ("CIMD"). Each method wraps one OpenAPI operation; the
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
+from authkeep.sdk._async._family import _Family
 from authkeep.sdk._core import segment
 
-if TYPE_CHECKING:
-    from authkeep.sdk._async.client import AsyncManagementClient
-
 Json = dict[str, Any]
-
-
-class _Family:
-    def __init__(self, client: AsyncManagementClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
 
 
 class AsyncSsoConnectorProviders(_Family):

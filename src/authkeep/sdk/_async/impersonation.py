@@ -6,20 +6,11 @@ OpenAPI operation; the docstring names it. The token exchange itself is an OAuth
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-if TYPE_CHECKING:
-    from authkeep.sdk._async.client import AsyncManagementClient
+from authkeep.sdk._async._family import _Family
 
 Json = dict[str, Any]
-
-
-class _Family:
-    def __init__(self, client: AsyncManagementClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
 
 
 class AsyncSubjectTokens(_Family):

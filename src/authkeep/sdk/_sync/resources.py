@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
 from authkeep.sdk._core import DEFAULT_PAGE_SIZE, Params, Search, search_params, segment
+from authkeep.sdk._sync._family import _Family
 from authkeep.sdk._sync.paging import Pager
 from authkeep.sdk.types import (
     Application,
@@ -48,20 +49,9 @@ from authkeep.sdk.types import (
     UserUpdate,
 )
 
-if TYPE_CHECKING:
-    from authkeep.sdk._sync.client import ManagementClient
-
 
 def _page(page: int | None, page_size: int | None) -> dict[str, Any]:
     return {"page": page, "page_size": page_size}
-
-
-class _Family:
-    def __init__(self, client: ManagementClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
 
 
 class Users(_Family):

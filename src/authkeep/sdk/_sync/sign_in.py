@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from authkeep.sdk._core import segment
-
-if TYPE_CHECKING:
-    from authkeep.sdk._sync.client import ManagementClient
+from authkeep.sdk._sync._family import _Family
 
 Json = dict[str, Any]
-
-
-class _Family:
-    def __init__(self, client: ManagementClient) -> None:
-        self._client = client
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._client!r}>"
 
 
 class SignInExperience(_Family):
